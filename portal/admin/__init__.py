@@ -1,0 +1,3 @@
+from portal.admin.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,51 @@
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.admin.forms import CodeItemForm
+from portal.admin.services import items_of, key_taken, save_item
+from portal.extensions import db
+from portal.models import CodeItem
+from portal.models.codes import CODE_KINDS
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.get("/codes")
+@admin_required
+def codes():
+    kind = request.args.get("kind", "title_series")
+    if kind not in CODE_KINDS:
+        abort(404)
+    return render_template("admin/codes.html", kind=kind, kinds=CODE_KINDS, items=items_of(kind))
+
+
+@bp.route("/codes/<kind>/new", methods=["GET", "POST"])
+@bp.route("/codes/<kind>/<int:item_id>", methods=["GET", "POST"])
+@admin_required
+def edit_code(kind: str, item_id: int | None = None):
+    if kind not in CODE_KINDS:
+        abort(404)
+    item = db.get_or_404(CodeItem, item_id) if item_id else CodeItem(kind=kind, active=True, sort=0)
+    if item.kind != kind:
+        abort(404)
+    form = CodeItemForm(obj=item)
+    if form.validate_on_submit():
+        if key_taken(kind, form.key.data.strip(), item.id):
+            form.key.errors.append(f"{CODE_KINDS[kind]}中已有内部键“{form.key.data}”")
+        else:
+            save_item(item, form.data)
+            flash(f"已保存{CODE_KINDS[kind]}“{item.name}”。", "success")
+            return redirect(url_for("admin.codes", kind=kind))
+    return render_template("admin/code_form.html", form=form, kind=kind, kinds=CODE_KINDS, item=item)

@@ -1,0 +1,3 @@
+from portal.auth.routes import bp
+
+__all__ = ["bp"]

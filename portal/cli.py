@@ -1,0 +1,88 @@
+"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CodeItem, Organization, User
+from portal.models.user import ROLES
+
+
+def init_app(app) -> None:
+    for command in (seed_command, demo_command, create_user_command, audit_verify_command):
+        app.cli.add_command(command)
+
+
+@click.command("seed")
+def seed_command():
+    """Load the reference data (regions, code tables); safe to run again."""
+    from portal.reference import seed
+
+    result = seed()
+    click.echo(f"行政区划：新增 {result['regions'][0]}，更新 {result['regions'][1]}；"
+               f"代码表：新增 {result['codes'][0]}")
+
+
+@click.command("demo")
+@click.option("--certificates", "certificates", default=300, show_default=True, type=click.IntRange(0),
+              help="至少生成多少张演示证书（已有则补足）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出账户与演示数据概况")
+def demo_command(certificates: int, as_json: bool):
+    """Create demo organisations, one account per role and synthetic certificates; safe to run again."""
+    from portal import demo
+    from portal.reference import seed
+
+    if db.session.scalar(select(CodeItem.id).limit(1)) is None:
+        seed()
+    demo.run(certificates)
+    info = demo.summary()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    click.echo("演示账户（密码均为 %s）：" % demo.DEMO_PASSWORD)
+    for account in info["accounts"]:
+        click.echo(f"  {account['username']:<16} {ROLES[account['role']]}  {account['org_code'] or ''}")
+    click.echo("证书状态：" + "，".join(f"{k} {v}" for k, v in info["status_counts"].items()))
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--org", "org_code", help="所属组织代码（系统管理员可不填）")
+@click.option("--name", "display_name", help="显示姓名")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(username: str, role: str, org_code: str | None, display_name: str | None, password: str):
+    """Create an account for an operator."""
+    if len(password) < 10:
+        raise click.ClickException("密码至少10位")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise click.ClickException(f"用户名 {username} 已存在")
+    org = None
+    if org_code:
+        org = db.session.scalar(select(Organization).where(Organization.code == org_code))
+        if org is None:
+            raise click.ClickException(f"找不到组织代码 {org_code}")
+    elif role != "admin":
+        raise click.ClickException("除系统管理员外，账户必须属于一个组织（--org）")
+    user = User(username=username, role=role, org_id=org.id if org else None, display_name=display_name or username)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建账户 {username}（{ROLES[role]}）")
+
+
+@click.command("audit-verify")
+def audit_verify_command():
+    """Recompute the hash chain of the review trail; exit status 1 if anything was tampered with."""
+    from portal.audit import verify_chain
+
+    checked, problems = verify_chain()
+    for problem in problems:
+        click.echo(f"留痕 #{problem.entry_id}（{problem.object_type} {problem.object_id}）：{problem.message}")
+    click.echo(f"已核验 {checked} 条留痕，发现 {len(problems)} 处问题。")
+    if problems:
+        sys.exit(1)

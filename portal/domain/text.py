@@ -1,0 +1,14 @@
+"""Text clean-up shared by every rule, so that spreadsheets typed with a Chinese IME compare
+equal to their half-width form."""
+from __future__ import annotations
+
+_FULL_TO_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_TO_HALF[0x3000] = 0x20  # ideographic space
+_FULL_TO_HALF[0x00A0] = 0x20  # no-break space, common in text pasted from web pages
+
+
+def clean(value) -> str:
+    """Return ``value`` as text with full-width ASCII made half-width and outer blanks removed."""
+    if value is None:
+        return ""
+    return str(value).translate(_FULL_TO_HALF).strip()

@@ -1,0 +1,3 @@
+from portal.main.routes import bp
+
+__all__ = ["bp"]

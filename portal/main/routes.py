@@ -1,0 +1,25 @@
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal.main.services import status_counts
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/home")
+@login_required
+def home():
+    counts = status_counts(current_user)
+    return render_template("main/home.html", counts=counts, total=sum(c for _, _, c in counts))
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}

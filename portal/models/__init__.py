@@ -1,0 +1,32 @@
+"""Database models, one module per aggregate.
+
+Glossary (Chinese term → name in code):
+  行政区划 Region · 组织/单位 Organization · 用人单位 unit · 主管部门 department ·
+  职改办 (县/市/省) county_office / city_office / province_office · 评委会办事机构 committee ·
+  人才服务/档案托管机构 talent_center · 专业技术人员 Person · 职称证书 Certificate ·
+  证书编号 cert_no · 职称系列 series · 职称级别 level · 职称名称 title_name · 取得方式 obtain_method ·
+  佐证材料 EvidenceFile · 审核/操作留痕 AuditEntry · 代码表 CodeItem ·
+  采集任务 Campaign · 各级截止时间 CampaignDeadline.
+"""
+from portal.models.audit import AuditEntry
+from portal.models.campaign import Campaign, CampaignDeadline
+from portal.models.certificate import Certificate
+from portal.models.codes import CodeItem
+from portal.models.evidence import EvidenceFile
+from portal.models.org import Organization
+from portal.models.person import Person
+from portal.models.region import Region
+from portal.models.user import User
+
+__all__ = [
+    "AuditEntry",
+    "Campaign",
+    "CampaignDeadline",
+    "Certificate",
+    "CodeItem",
+    "EvidenceFile",
+    "Organization",
+    "Person",
+    "Region",
+    "User",
+]

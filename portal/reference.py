@@ -1,0 +1,93 @@
+"""Loading the reference data shipped in portal/data/ (regions, code tables); idempotent."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CodeItem, Region
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LEVEL_ORDER = {"province": 0, "prefecture": 1, "county": 2}
+
+
+def _rows(name: str) -> list[dict]:
+    with open(DATA_DIR / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text and text.strip() else None
+
+
+def _sync(model, key_of, wanted: list[dict]) -> tuple[int, int]:
+    """Insert missing rows and update changed ones; rows edited away by nobody stay as they are."""
+    existing = {key_of(row): row for row in db.session.scalars(select(model))}
+    inserted = updated = 0
+    new_rows = []
+    for values in wanted:
+        row = existing.get(key_of(values))
+        if row is None:
+            new_rows.append(values)
+            inserted += 1
+            continue
+        changed = False
+        for field, value in values.items():
+            if getattr(row, field) != value:
+                setattr(row, field, value)
+                changed = True
+        updated += changed
+    if new_rows:
+        db.session.execute(model.__table__.insert(), new_rows)
+    return inserted, updated
+
+
+def load_regions() -> tuple[int, int]:
+    rows = sorted(_rows("regions.csv"), key=lambda r: (LEVEL_ORDER[r["level"]], r["code"]))
+    wanted = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "level": r["level"],
+            "parent_code": r["parent_code"] or None,
+            "valid_from": _int_or_none(r["valid_from"]),
+            "valid_to": _int_or_none(r["valid_to"]),
+            "note": r["note"] or None,
+        }
+        for r in rows
+    ]
+    return _sync(Region, lambda r: r["code"] if isinstance(r, dict) else r.code, wanted)
+
+
+def load_code_tables() -> tuple[int, int]:
+    """Code tables are seeded once per entry: an administrator's later edit is not overwritten."""
+    existing = {(kind, key) for kind, key in db.session.execute(select(CodeItem.kind, CodeItem.key))}
+    new_rows = []
+    for sort, r in enumerate(_rows("code_tables.csv")):
+        if (r["kind"], r["key"]) in existing:
+            continue
+        new_rows.append({
+            "kind": r["kind"],
+            "key": r["key"],
+            "official_code": r["official_code"] or None,
+            "name": r["name"],
+            "former_names": r["former_names"] or None,
+            "level": r["level"] or None,
+            "series": r["series"] or None,
+            "note": r["note"] or None,
+            "active": True,
+            "sort": sort,
+        })
+        existing.add((r["kind"], r["key"]))
+    if new_rows:
+        db.session.execute(CodeItem.__table__.insert(), new_rows)
+    return len(new_rows), 0
+
+
+def seed() -> dict:
+    regions = load_regions()
+    codes = load_code_tables()
+    db.session.commit()
+    return {"regions": regions, "codes": codes}

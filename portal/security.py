@@ -1,0 +1,75 @@
+"""Cross-cutting protections: security headers, idle-session expiry, CSRF and error pages."""
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def init_app(app) -> None:
+    @app.before_request
+    def expire_idle_session():
+        if not current_user.is_authenticated:
+            return None
+        now = time.time()
+        idle_limit = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        last_seen = session.get("last_seen")
+        if last_seen is not None and now - last_seen > idle_limit:
+            logout_user()
+            session.clear()
+            flash("登录已超时（超过30分钟无操作），请重新登录。", "warning")
+            return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        session["last_seen"] = now
+        session.permanent = True
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        # One URL serves the whole page and the htmx fragment; caches must keep them apart.
+        response.vary.add("HX-Request")
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, title="请求已失效",
+                               message="页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试。"), 400
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("errors/error.html", code=403, title="无权访问",
+                               message="您没有权限执行此操作。"), 403
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/error.html", code=404, title="页面不存在",
+                               message="您访问的页面或记录不存在，或不在您的管辖范围内。"), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/error.html", code=413, title="文件过大",
+                               message="上传的内容超过了允许的大小。"), 413
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/error.html", code=429, title="请求过于频繁",
+                               message="您的请求过于频繁，请稍后再试。"), 429
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/error.html", code=500, title="系统繁忙",
+                               message="服务器处理请求时出错，您的数据没有被修改，请稍后重试。"), 500
