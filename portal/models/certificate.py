@@ -50,6 +50,8 @@ class Certificate(db.Model):
 
     status: Mapped[str] = mapped_column(String(24), default="draft")
     return_reason: Mapped[str | None] = mapped_column(Text)
+    # Set while a public-notice objection against this record is unresolved: it may not advance.
+    objection_open: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     verify_token: Mapped[str | None] = mapped_column(String(43), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoke_reason: Mapped[str | None] = mapped_column(Text)

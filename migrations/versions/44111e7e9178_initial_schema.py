@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9a8d3ed3f14f
+Revision ID: 44111e7e9178
 Revises: 
-Create Date: 2026-11-24 00:20:26.243850
+Create Date: 2026-11-24 00:22:43.830827
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9a8d3ed3f14f'
+revision = '44111e7e9178'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -164,6 +164,7 @@ def upgrade():
     sa.Column('employer_at_grant', sa.String(length=128), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('objection_open', sa.Boolean(), nullable=False),
     sa.Column('verify_token', sa.String(length=43), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoke_reason', sa.Text(), nullable=True),
