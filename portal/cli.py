@@ -5,6 +5,7 @@ import json
 import sys
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -18,6 +19,7 @@ def init_app(app) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load the reference data (regions, code tables); safe to run again."""
     from portal.reference import seed
@@ -28,6 +30,7 @@ def seed_command():
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--certificates", "certificates", default=300, show_default=True, type=click.IntRange(0),
               help="至少生成多少张演示证书（已有则补足）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出账户与演示数据概况")
@@ -50,6 +53,7 @@ def demo_command(certificates: int, as_json: bool):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--org", "org_code", help="所属组织代码（系统管理员可不填）")
@@ -76,6 +80,7 @@ def create_user_command(username: str, role: str, org_code: str | None, display_
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify_command():
     """Recompute the hash chain of the review trail; exit status 1 if anything was tampered with."""
     from portal.audit import verify_chain

@@ -112,8 +112,9 @@ def _statuses_for(org: Organization) -> list[str]:
     if "county_office" in chain_types:
         review.append("county_review")
     review += ["city_review", "province_review"]
-    # Mostly approved, the rest spread over every other state of the workflow.
-    return ["approved"] * 8 + ["draft", "returned", "revoked"] + review
+    # Every other certificate approved, the rest cycling through every state of the workflow.
+    others = ["draft", "returned", "revoked"] + review
+    return [status for other in others for status in ("approved", other)]
 
 
 def _titles_by_series() -> dict[str, dict[str, list[str]]]:
@@ -125,16 +126,19 @@ def _titles_by_series() -> dict[str, dict[str, list[str]]]:
 
 
 def _certificate_rows(person: dict, count: int, first_id: int, org: Organization, series: str,
-                      titles: dict[str, list[str]], rng: random.Random, serial: int) -> list[dict]:
+                      titles: dict[str, list[str]], rng: random.Random, serial: int,
+                      counters: dict[int, int]) -> list[dict]:
+    """`counters` holds how many certificates each organisation has, so statuses cycle evenly."""
     rows = []
     year = rng.randint(2010, 2016)
     statuses = _statuses_for(org)
+    made_for_org = counters.get(org.id, 0)
     levels = [lvl for lvl in LEVEL_ORDER if titles.get(lvl)] or ["中级"]
     now = datetime.now(timezone.utc)
     for step in range(count):
         level = levels[min(step, len(levels) - 1)]
         issue = date(min(year + 3 * step, 2024), rng.randint(1, 12), rng.randint(1, 28))
-        status = rng.choice(statuses)
+        status = statuses[(made_for_org + step) % len(statuses)]
         senior = level in ("正高级", "副高级")
         title_name = rng.choice(titles.get(level) or ["工程师"])
         rows.append({
@@ -157,6 +161,7 @@ def _certificate_rows(person: dict, count: int, first_id: int, org: Organization
             "approved_at": now if status in ("approved", "revoked") else None,
             "version": 1, "created_at": now, "updated_at": now,
         })
+    counters[org.id] = made_for_org + count
     return rows
 
 
@@ -180,13 +185,16 @@ def _add_certificates(wanted: int, orgs: dict[str, Organization], seed: int, bat
     person_id, cert_id = _next_id(Person), _next_id(Certificate)
     index = existing_persons
     persons, certs, made = [], [], 0
+    counters = dict(db.session.execute(
+        select(Certificate.org_id, func.count()).group_by(Certificate.org_id)).all())
     while made < wanted:
         org = units[index % len(units)]
         person = _person_row(index, person_id, org, rng)
         count = min((1, 2, 1, 3, 2)[index % 5], wanted - made)
         series = rng.choice(UNIT_SERIES[org.code])
         persons.append(person)
-        certs += _certificate_rows(person, count, cert_id, org, series, titles.get(series, {}), rng, cert_id)
+        certs += _certificate_rows(person, count, cert_id, org, series, titles.get(series, {}), rng, cert_id,
+                                  counters)
         made += count
         cert_id += count
         person_id += 1
@@ -229,7 +237,7 @@ def _demo_person(org: Organization, name: str) -> int:
     person["id_number"] = build_resident_id(org.region_code, date(1985, 3, 14), 371)
     person["id_tail"] = person["id_number"][-4:]
     titles = _titles_by_series().get("health_technician", {})
-    certs = _certificate_rows(person, 3, cert_id, org, "health_technician", titles, rng, 900_000_000)
+    certs = _certificate_rows(person, 3, cert_id, org, "health_technician", titles, rng, 900_000_000, {})
     for cert, status in zip(certs, ("approved", "approved", "draft")):
         cert.update(status=status, return_reason=None, revoked_at=None, revoke_reason=None,
                     verify_token=secrets.token_urlsafe(32) if status == "approved" else None)

@@ -26,7 +26,8 @@ def _aware(moment: datetime | None) -> datetime | None:
 def authenticate(username: str, password: str) -> LoginResult:
     now = datetime.now(timezone.utc)
     user = db.session.scalar(select(User).where(User.username == username.strip()).with_for_update())
-    generic = "用户名或密码错误。"
+    # The same words whether or not the account exists, so the form reveals no usernames.
+    generic = "用户名或密码错误。连续5次输错密码，账户将被锁定30分钟。"
     if user is None:
         return LoginResult(None, generic)
     locked_until = _aware(user.locked_until)
@@ -42,8 +43,7 @@ def authenticate(username: str, password: str) -> LoginResult:
             db.session.commit()
             return LoginResult(None, f"连续{limit}次登录失败，账户已锁定{current_app.config['LOGIN_LOCK_MINUTES']}分钟。")
         db.session.commit()
-        remaining = limit - user.failed_logins
-        return LoginResult(None, f"{generic}再失败{remaining}次账户将被锁定。")
+        return LoginResult(None, generic)
     if not user.active:
         db.session.commit()
         return LoginResult(None, "该账户已停用，请联系管理员。")
