@@ -271,3 +271,13 @@ def test_build_credit_code():
         build_credit_code("91350100M000100I4")
     with pytest.raises(ValueError):
         build_credit_code("9135")
+
+
+def test_region_list_knows_retired_codes_and_the_check_warns_only():
+    from portal.domain.regions import is_known_region, parse_region_cell
+
+    assert is_known_region("110103") and is_known_region("370102") and not is_known_region("379999")
+    unknown = check_resident_id(build_resident_id("379999", date(1980, 1, 1), 11), region_known=is_known_region)
+    assert unknown.ok and [p.code for p in unknown.problems] == ["id_region_unknown"]
+    assert parse_region_cell("370000000000山东省本级") == ("370000", [])
+    assert parse_region_cell("37000012345x")[0] is None
