@@ -1,0 +1,1 @@
+"""PDF documents: CJK fonts, HTML-to-PDF rendering and PAdES signatures."""
