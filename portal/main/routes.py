@@ -1,7 +1,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.main.services import status_counts
+from portal.main.services import status_counts, tasks
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +17,8 @@ def index():
 @login_required
 def home():
     counts = status_counts(current_user)
-    return render_template("main/home.html", counts=counts, total=sum(c for _, _, c in counts))
+    return render_template("main/home.html", counts=counts, total=sum(c for _, _, c in counts),
+                           tasks=tasks(current_user))
 
 
 @bp.get("/healthz")

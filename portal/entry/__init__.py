@@ -1,0 +1,3 @@
+from portal.entry.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,540 @@
+"""Entering persons, certificates and evidence; every change is signed in the audit trail."""
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal import audit, uploads
+from portal.access import scoped
+from portal.domain.dates import format_iso, parse_date
+from portal.domain.idnumber import check_id_document, cross_check
+from portal.domain.names import check_person_name
+from portal.domain.problems import Problem, error, has_errors, warning
+from portal.domain.regions import parse_region_cell
+from portal.domain.scope import HANDLING_STATUSES, check_scope
+from portal.domain.text import clean
+from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS, base_level
+from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
+from portal.extensions import db
+from portal.models import Certificate, CodeItem, EvidenceFile, Organization, Person, Region, User
+from portal.models.evidence import EVIDENCE_KINDS
+from portal.review.services import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules, today
+
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_SOCIAL_SECURITY = re.compile(r"[0-9A-Z]{6,32}")
+
+
+# --- code tables ------------------------------------------------------------------------------
+
+def codes(kind: str) -> list[CodeItem]:
+    return list(db.session.scalars(select(CodeItem).where(CodeItem.kind == kind, CodeItem.active)
+                                   .order_by(CodeItem.sort, CodeItem.id)))
+
+
+def code_names(kind: str) -> dict[str, str]:
+    return {c.key: c.name for c in codes(kind)}
+
+
+def _choices(kind: str, blank: str = "（未填）") -> list[tuple[str, str]]:
+    return [("", blank)] + [(c.key, c.name) for c in codes(kind)]
+
+
+def fill_person_choices(form) -> None:
+    form.id_type.choices = [(c.key, c.name) for c in codes("id_type")]
+    form.sex.choices = [("", "（按证件号码）"), ("男", "男"), ("女", "女")]
+    for kind in ("unit_nature", "education", "degree", "affiliation"):
+        getattr(form, kind).choices = _choices(kind)
+
+
+def fill_certificate_choices(form) -> None:
+    form.series.choices = _choices("title_series", "（请选择）")
+    form.level.choices = [("", "（请选择）")] + [(lvl, lvl) for lvl in LEVELS + JUNIOR_SUBLEVELS]
+    form.obtain_method.choices = _choices("obtain_method", "（请选择）")
+    form.has_review_specialty.choices = [("", "（未填）"), ("1", "是"), ("0", "否")]
+    form.handling_status.choices = [("", "（未填）")] + list(HANDLING_STATUSES.items())
+
+
+def title_names() -> list[str]:
+    return sorted({c.name for c in codes("title_name")})
+
+
+# --- persons -------------------------------------------------------------------------------------
+
+def _region_known(code: str) -> bool:
+    return db.session.get(Region, code) is not None
+
+
+def identity_locked(person: Person | None, user) -> bool:
+    """Name and ID travel with every reported certificate: once one has gone up, they are fixed."""
+    if person is None or person.id is None:
+        return False
+    editable = set(ENTRY_STATUSES) | ({"unit_review"} if user.role == "unit" else set())
+    statuses = set(db.session.scalars(select(Certificate.status).where(Certificate.person_id == person.id)))
+    return bool(statuses - editable)
+
+
+def person_input(form_data, person: Person | None, locked: bool) -> dict:
+    """The posted fields; locked identity fields are shown as text, so they come from the record
+    unless the request carries them (a tampered request, which check_person then refuses)."""
+    data = {key: form_data.get(key, "") for key in PERSON_LABELS}
+    if locked and person is not None:
+        current = person_form_data(person)
+        for key in IDENTITY_FIELDS:
+            if key not in form_data:
+                data[key] = current[key]
+    return data
+
+
+def _optional_pattern(problems, values, data, name, pattern, message, upper=False):
+    text = clean(data.get(name))
+    if upper:
+        text = text.upper()
+    if text and not pattern.fullmatch(text):
+        problems.append(error(name, f"{name}_format", message))
+    values[name] = text or None
+
+
+def check_person(data, person: Person | None = None, locked: bool = False) -> tuple[dict, list[Problem]]:
+    """Validate the basic-information fields; returns model values and every problem found."""
+    problems: list[Problem] = []
+    values: dict = {}
+    id_types = code_names("id_type")
+
+    name, found = check_person_name(data.get("name"))
+    problems += found
+    values["name"] = name
+
+    id_type = clean(data.get("id_type")) or "resident_id"
+    if id_type not in id_types:
+        problems.append(error("id_type", "id_type_unknown", "请选择证件类型"))
+        id_checked = None
+    else:
+        id_checked = check_id_document(id_types[id_type], data.get("id_number"), region_known=_region_known)
+        problems += id_checked.problems
+    values["id_type"] = id_type
+    values["id_number"] = id_checked.value if id_checked else None
+
+    birth = parse_date(data.get("birth_date"), field="birth_date", not_after=today())
+    problems += birth.problems
+    sex = clean(data.get("sex")) or None
+    if sex not in (None, "男", "女"):
+        problems.append(error("sex", "sex_unknown", "性别应为男或女"))
+        sex = None
+    if id_checked is not None and id_checked.ok and id_checked.birth_date is not None:
+        problems += cross_check(id_checked, birth.value, sex)
+        values["birth_date"] = birth.value or id_checked.birth_date
+        values["sex"] = sex or id_checked.sex
+    else:
+        values["birth_date"] = birth.value
+        values["sex"] = sex
+    if values["id_number"] and not has_errors(p for p in problems if p.field == "id_number"):
+        clash = db.session.scalar(select(Person.id).where(
+            Person.id_type == id_type, Person.id_number == values["id_number"],
+            Person.id != (person.id if person is not None and person.id else 0)))
+        if clash is not None:
+            problems.append(error("id_number", "id_taken",
+                                  "该证件号码已在平台登记（可能属于其他单位的人员），请勿重复录入；如有疑问请联系单位或职改办核实"))
+
+    if locked and person is not None:
+        for key in IDENTITY_FIELDS:
+            new, old = values.get(key), getattr(person, key)
+            if new is not None and new != old:
+                problems.append(error(key, "identity_locked",
+                                      f"{PERSON_LABELS[key]}已随证书上报并锁定，不能修改；如需更正，请联系上级审核部门退回后修改"))
+
+    for kind in ("unit_nature", "education", "degree", "affiliation"):
+        key = clean(data.get(kind)) or None
+        if key is not None and key not in code_names(kind):
+            problems.append(error(kind, f"{kind}_unknown", f"请从列表中选择{PERSON_LABELS[kind]}"))
+            key = None
+        values[kind] = key
+
+    values["employer_name"] = clean(data.get("employer_name"))[:128] or None
+    _optional_pattern(problems, values, data, "social_security_no", _SOCIAL_SECURITY,
+                      "社保卡号应为6–32位数字或字母", upper=True)
+    phone = clean(data.get("phone")).replace(" ", "")
+    if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
+        problems.append(error("phone", "phone_format", f"手机号应为11位手机号码（或带区号的座机号码），实际为“{phone}”"))
+    values["phone"] = phone or None
+    _optional_pattern(problems, values, data, "email", _EMAIL, "邮箱格式不正确，例如 zhang@example.com")
+    return values, problems
+
+
+def _shown(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return format_iso(value)
+    return str(value)
+
+
+def _apply(obj, values: dict, labels: dict) -> dict:
+    diff = {}
+    for key, new in values.items():
+        old = getattr(obj, key)
+        if old != new:
+            diff[key] = [_shown(old), _shown(new)]
+            setattr(obj, key, new)
+    return {k: v for k, v in diff.items() if k in labels}
+
+
+def save_person(person: Person | None, values: dict, user, org: Organization) -> Person:
+    creating = person is None
+    if creating:
+        person = Person(org_id=org.id, unit_region_code=org.region_code)
+        values = dict(values, employer_name=values.get("employer_name") or org.name)
+        db.session.add(person)
+    diff = _apply(person, values, PERSON_LABELS)
+    if person.id_number:
+        person.id_tail = person.id_number[-4:]
+    db.session.flush()
+    if creating or diff:
+        audit.record("create" if creating else "update", "person", person.id, diff=diff, actor=user)
+    db.session.commit()
+    return person
+
+
+# --- certificates --------------------------------------------------------------------------------
+
+def _date(problems, values, data, name, required=False):
+    result = parse_date(data.get(name), field=name, not_after=today())
+    problems += result.problems
+    if required and result.value is None and not result.problems:
+        problems.append(error(name, f"{name}_required", f"请填写{CERT_LABELS[name]}"))
+    values[name] = result.value
+
+
+def _required_text(problems, values, data, name):
+    text = clean(data.get(name))
+    if not text:
+        problems.append(error(name, f"{name}_required", f"请填写{CERT_LABELS[name]}"))
+    values[name] = text or None
+
+
+def _region(problems, values, data, name):
+    code, found = parse_region_cell(data.get(name), field=name)
+    problems += found
+    if code and not _region_known(code):
+        problems.append(warning(name, "region_unknown", f"行政区划代码{code}不在代码表中，请核对"))
+    values[name] = code
+
+
+def check_certificate(data, person: Person, cert: Certificate | None, campaign) -> tuple[dict, list[Problem]]:
+    """Validate every certificate field, then the campaign scope; returns values and problems."""
+    problems: list[Problem] = []
+    values: dict = {}
+
+    cert_no = clean(data.get("cert_no")).replace(" ", "") or None
+    if cert_no is None:
+        problems.append(warning("cert_no", "cert_no_missing", "未填写证书编号：网上核验时需要证书编号，请尽量填写"))
+    elif person.id is not None:
+        clash = db.session.scalar(select(Certificate.id).where(
+            Certificate.person_id == person.id, Certificate.cert_no == cert_no,
+            Certificate.id != (cert.id if cert is not None and cert.id else 0)))
+        if clash is not None:
+            problems.append(error("cert_no", "cert_no_duplicate", f"该人员已登记过证书编号为{cert_no}的证书，请勿重复录入"))
+    values["cert_no"] = cert_no
+
+    series_names = code_names("title_series")
+    series = clean(data.get("series"))
+    if series not in series_names:
+        problems.append(error("series", "series_required", "请从列表中选择职称系列"))
+    values["series"] = series or None
+
+    level = clean(data.get("level"))
+    if level not in LEVELS + JUNIOR_SUBLEVELS:
+        problems.append(error("level", "level_required", "请选择职称级别：正高级、副高级、中级、初级（助理级、员级）"))
+    values["level"] = level or None
+
+    _required_text(problems, values, data, "title_name")
+    if values["title_name"] and series in series_names and level:
+        known = [c for c in codes("title_name") if c.name == values["title_name"]]
+        if known and not any(c.series == series and base_level(c.level or "") == base_level(level) for c in known):
+            problems.append(warning("title_name", "title_mismatch",
+                                    f"职称名称“{values['title_name']}”与所选系列、级别不一致，请核对"))
+
+    methods = code_names("obtain_method")
+    method = clean(data.get("obtain_method"))
+    if method not in methods:
+        problems.append(error("obtain_method", "obtain_method_required", "请选择取得方式"))
+    values["obtain_method"] = method or None
+
+    _date(problems, values, data, "issue_date", required=True)
+    _date(problems, values, data, "grant_date")
+    _date(problems, values, data, "first_appointment_date")
+    if values["grant_date"] and values["issue_date"] and values["grant_date"] > values["issue_date"]:
+        problems.append(warning("grant_date", "grant_after_issue", "授予时间晚于发证日期，请核对"))
+
+    year_text = clean(data.get("review_year"))
+    values["review_year"] = None
+    if year_text:
+        if not (year_text.isascii() and year_text.isdigit() and 1950 <= int(year_text) <= today().year):
+            problems.append(error("review_year", "review_year_format",
+                                  f"评审年度应为1950至{today().year}之间的四位年份，实际为“{year_text}”"))
+        else:
+            values["review_year"] = int(year_text)
+    elif values["issue_date"]:
+        values["review_year"] = values["issue_date"].year
+
+    specialty = clean(data.get("has_review_specialty"))
+    values["has_review_specialty"] = {"1": True, "0": False}.get(specialty)
+    for name in ("review_specialty", "local_review_specialty", "review_committee_name",
+                 "approval_doc_no", "approval_department", "employer_at_grant"):
+        values[name] = clean(data.get(name)) or None
+    if values["has_review_specialty"] and not values["review_specialty"]:
+        problems.append(error("review_specialty", "review_specialty_required", "评审活动设置了评审专业时，请填写评审专业名称"))
+    _required_text(problems, values, data, "issuing_authority")
+    _region(problems, values, data, "evaluation_region_code")
+    _region(problems, values, data, "issuing_region_code")
+
+    handling = clean(data.get("handling_status")) or None
+    if handling is not None and handling not in HANDLING_STATUSES:
+        problems.append(error("handling_status", "handling_status_unknown", "请从列表中选择证书办理状态"))
+        handling = None
+    values["handling_status"] = handling
+
+    problems += check_scope(values, scope_rules(campaign))
+    return values, problems
+
+
+def certificates_of(person: Person) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(Certificate.person_id == person.id)
+                                   .order_by(Certificate.issue_date, Certificate.id)))
+
+
+def save_certificate(cert: Certificate | None, person: Person, values: dict, user, expected_version) -> Certificate:
+    creating = cert is None
+    if creating:
+        cert = Certificate(person_id=person.id, org_id=person.org_id, unit_region_code=person.unit_region_code,
+                           status="draft")
+        db.session.add(cert)
+    else:
+        refusal = edit_refusal(cert, user)
+        if refusal:
+            raise WorkflowError(refusal)
+        if str(cert.version) != str(expected_version):
+            raise WorkflowError("该记录在您打开之后已被他人修改或处理，您的修改未保存，请刷新后重新填写")
+    diff = _apply(cert, values, CERT_LABELS)
+    try:
+        db.session.flush()
+        if creating or diff:
+            audit.record("create" if creating else "update", "certificate", cert.id, diff=diff, actor=user)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise WorkflowError("该记录在您打开之后已被他人修改或处理，您的修改未保存，请刷新后重新填写") from None
+    return cert
+
+
+def certificate_form_data(cert: Certificate) -> dict:
+    data = {}
+    for name in CERT_LABELS:
+        value = getattr(cert, name)
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, date):
+            value = format_iso(value)
+        data[name] = "" if value is None else str(value)
+    return data
+
+
+def person_form_data(person: Person) -> dict:
+    data = {}
+    for name in PERSON_LABELS:
+        value = getattr(person, name)
+        data[name] = format_iso(value) if isinstance(value, date) else ("" if value is None else str(value))
+    return data
+
+
+# --- the unit's staff ------------------------------------------------------------------------------
+
+STAFF_PAGE = 50
+
+
+@dataclass
+class StaffPage:
+    persons: list[Person]
+    counts: dict[int, dict[str, int]]  # person id -> {status: certificates}
+    accounts: set[int]  # person ids that have a login
+    next_after: int | None
+
+
+def staff_page(user, q: str = "", after: int | None = None) -> StaffPage:
+    """The unit's persons by id (keyset), searched by name prefix or ID tail."""
+    stmt = scoped(Person, user).order_by(Person.id).limit(STAFF_PAGE + 1)
+    if q:
+        text = q.upper()
+        stmt = stmt.where(Person.id_tail == text if len(text) == 4 and text[:3].isdigit()
+                          else Person.name.startswith(q, autoescape=True))
+    if after:
+        stmt = stmt.where(Person.id > after)
+    persons = list(db.session.scalars(stmt))
+    next_after = persons[STAFF_PAGE - 1].id if len(persons) > STAFF_PAGE else None
+    persons = persons[:STAFF_PAGE]
+    ids = [p.id for p in persons]
+    counts: dict[int, dict[str, int]] = {}
+    accounts: set[int] = set()
+    if ids:
+        for person_id, status, count in db.session.execute(
+                select(Certificate.person_id, Certificate.status, func.count())
+                .where(Certificate.person_id.in_(ids)).group_by(Certificate.person_id, Certificate.status)):
+            counts.setdefault(person_id, {})[status] = count
+        accounts = set(db.session.scalars(select(User.person_id).where(User.person_id.in_(ids))))
+    return StaffPage(persons, counts, accounts, next_after)
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+def evidence_of(person: Person) -> dict:
+    """Evidence files of a person: {(certificate id or None, kind): EvidenceFile}."""
+    files = db.session.scalars(select(EvidenceFile).where(EvidenceFile.person_id == person.id)
+                               .order_by(EvidenceFile.id))
+    return {(f.certificate_id, f.kind): f for f in files}
+
+
+def add_evidence(user, person: Person, cert: Certificate | None, kind: str, filename: str, data: bytes) -> EvidenceFile:
+    """Check and store one file; it replaces the earlier file of the same kind."""
+    if kind not in EVIDENCE_KINDS or (kind == "photo") != (cert is None):
+        raise WorkflowError("材料类型不正确")
+    if cert is not None:
+        refusal = edit_refusal(cert, user)
+        if refusal:
+            raise WorkflowError(refusal)
+    elif identity_locked(person, user):
+        raise WorkflowError("照片已随证书上报并锁定，不能更换；如需更换，请联系上级审核部门退回后修改")
+    try:
+        checked = uploads.check_file(kind, filename, data)
+    except uploads.UploadRejected as rejected:
+        raise WorkflowError(f"“{filename or '所选文件'}”未上传：{rejected}") from None
+    stored = uploads.store(data, checked)
+    previous = db.session.scalar(select(EvidenceFile).where(
+        EvidenceFile.person_id == person.id, EvidenceFile.kind == kind,
+        EvidenceFile.certificate_id.is_(None) if cert is None else EvidenceFile.certificate_id == cert.id))
+    replaced = None
+    if previous is not None:
+        replaced = previous.sha256
+        db.session.delete(previous)
+    safe_name = re.sub(r'[\x00-\x1f"\\/]', "_", filename or "")[-120:] or f"{EVIDENCE_KINDS[kind]}.{checked.format}"
+    evidence = EvidenceFile(person_id=person.id, certificate_id=cert.id if cert else None, kind=kind,
+                            filename=safe_name, content_type=checked.content_type, size=checked.size,
+                            sha256=checked.sha256, storage_path=stored, uploaded_by_id=user.id)
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record("evidence_upload", "certificate" if cert else "person", cert.id if cert else person.id,
+                 diff={"kind": kind, "filename": safe_name, "sha256": checked.sha256, "size": checked.size,
+                       "replaced_sha256": replaced}, actor=user)
+    db.session.commit()
+    if replaced and replaced != checked.sha256:
+        still_used = db.session.scalar(select(func.count()).select_from(EvidenceFile).where(
+            EvidenceFile.sha256 == replaced)) > 0
+        uploads.remove_if_unused(f"{replaced[:2]}/{replaced}", still_used)
+    return evidence
+
+
+# --- accounts for a unit's staff --------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[\t,，;；]+|\s{2,}|\s+(?=[0-9A-Za-z])")
+
+
+@dataclass
+class AccountLine:
+    line_no: int
+    name: str
+    id_number: str
+    phone: str | None
+    problems: list[Problem]
+    username: str | None = None
+    password: str | None = None
+    person_existed: bool = False
+
+
+def _initial_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(10))
+        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
+            return candidate
+
+
+def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
+    """Each line: 姓名, 证件号码[, 手机号] (resident IDs; separated by tab, comma or spaces)."""
+    lines = []
+    seen: dict[str, int] = {}
+    id_types = code_names("id_type")
+    for line_no, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = [p for p in _SPLIT.split(clean(raw)) if p]
+        name_raw = parts[0] if parts else ""
+        id_raw = parts[1] if len(parts) > 1 else ""
+        phone = parts[2] if len(parts) > 2 else ""
+        values, problems = check_person({"name": name_raw, "id_type": "resident_id", "id_number": id_raw,
+                                         "phone": phone}, None)
+        problems = [p for p in problems if p.code != "id_taken"]
+        item = AccountLine(line_no, values.get("name") or name_raw, values.get("id_number") or id_raw,
+                           values.get("phone"), problems)
+        if "resident_id" not in id_types:
+            item.problems.append(error("id_type", "id_type_unknown", "代码表中没有居民身份证"))
+        number = values.get("id_number")
+        if number:
+            if number in seen:
+                item.problems.append(error("id_number", "id_repeated", f"与第{seen[number]}行的证件号码重复"))
+            seen.setdefault(number, line_no)
+            existing = db.session.scalar(select(Person).where(Person.id_type == "resident_id",
+                                                              Person.id_number == number))
+            if existing is not None and existing.org_id != org.id:
+                item.problems.append(error("id_number", "id_other_unit", "该证件号码已登记在其他单位，不能由本单位开通账户"))
+            elif existing is not None:
+                item.person_existed = True
+                if values.get("name") and existing.name != values["name"]:
+                    item.problems.append(error("name", "name_mismatch",
+                                               f"本单位已登记该证件号码，姓名为“{existing.name}”，与填写的姓名不一致"))
+            if db.session.scalar(select(User.id).where(User.username == number)) is not None:
+                item.problems.append(error("id_number", "account_exists", "该人员已开通账户"))
+        lines.append(item)
+    return lines
+
+
+MAX_ACCOUNT_LINES = 200
+
+
+def create_accounts(user, text: str) -> tuple[list[AccountLine], str | None]:
+    """All or nothing: if any line has an error, nothing is created and every line says why."""
+    org = user.org
+    lines = parse_account_lines(text, org)
+    if not lines:
+        return lines, "请粘贴至少一行人员名单"
+    if len(lines) > MAX_ACCOUNT_LINES:
+        return lines, f"一次最多开通{MAX_ACCOUNT_LINES}个账户，请分批提交"
+    if any(has_errors(line.problems) for line in lines):
+        return lines, "名单中有错误，未开通任何账户；请按提示修改后重新提交"
+    for line in lines:
+        person = db.session.scalar(select(Person).where(Person.id_type == "resident_id",
+                                                        Person.id_number == line.id_number))
+        if person is None:
+            values, _ = check_person({"name": line.name, "id_type": "resident_id", "id_number": line.id_number,
+                                      "phone": line.phone}, None)
+            person = Person(**(values | {"org_id": org.id, "unit_region_code": org.region_code,
+                                         "employer_name": org.name, "id_tail": line.id_number[-4:]}))
+            db.session.add(person)
+            db.session.flush()
+            audit.record("create", "person", person.id, actor=user,
+                         diff={"name": [None, person.name], "id_number": [None, person.id_number]})
+        line.username = line.id_number
+        line.password = _initial_password()
+        account = User(username=line.username, display_name=person.name, role="person", org_id=org.id,
+                       person_id=person.id, phone=line.phone)
+        account.set_password(line.password)
+        db.session.add(account)
+        db.session.flush()
+        audit.record("account_create", "person", person.id, actor=user, diff={"username": line.username})
+    db.session.commit()
+    return lines, None

@@ -1,0 +1,3 @@
+from portal.review.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,251 @@
+from datetime import timezone
+from urllib.parse import parse_qs
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from portal.access import get_scoped_or_404
+from portal.domain.dates import parse_date
+from portal.domain.scope import HANDLING_STATUSES
+from portal.domain.titles import LEVELS
+from portal.domain.workflow import STATUSES
+from portal.entry import services as entry_services
+from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
+from portal.models import Certificate, Organization
+from portal.models.evidence import EVIDENCE_KINDS
+from portal.review import blacklist as blacklist_service
+from portal.review import services
+from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
+from portal.review.queue import QueueFilters, progress as progress_of, queue_page
+from portal.review.services import WorkflowError
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+# How coded values in a trail entry are shown.
+TRAIL_VALUES = EVIDENCE_KINDS | HANDLING_STATUSES
+PROGRESS_ROLES = ("department", "county_office", "city_office", "province_office")
+
+
+def _reviewer_required():
+    if services.user_level(current_user) is None:
+        abort(403)
+
+
+def _queue_url(filters: QueueFilters, **changes) -> str:
+    return url_for("review.queue", **filters.as_args(**changes))
+
+
+@bp.get("/")
+@login_required
+def queue():
+    _reviewer_required()
+    filters = QueueFilters.from_args(request.args)
+    campaign = services.campaign_for_org(current_user.org)
+    page = queue_page(current_user, filters, campaign)
+    person_ids = {p.id for _, p in page.rows}
+    org_ids = {c.org_id for c, _ in page.rows if c.org_id}
+    flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
+    level = services.user_level(current_user)
+    deadlines = services.deadlines_of(campaign)
+    context = dict(
+        page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=entry_services.code_names("title_series"),
+        level=level, due=deadlines.get(level), today=services.today(), queue_url=_queue_url,
+        flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
+        back=request.query_string.decode("utf-8", "replace"),
+    )
+    target = request.headers.get("HX-Target")
+    if target == "queue-results":
+        return render_template("review/_queue_results.html", **context)
+    if request.headers.get("HX-Request"):
+        return render_template("review/_queue_rows.html", **context)
+    return render_template("review/queue.html", **context)
+
+
+@bp.get("/certificates/<int:cert_id>")
+@login_required
+def detail(cert_id: int):
+    cert = get_scoped_or_404(Certificate, cert_id)
+    person = cert.person
+    can_act = services.can_act(cert, current_user)
+    campaign = services.campaign_of(cert)
+    return_form = ReturnForm(version=cert.version)
+    return_form.target.choices = services.return_targets(cert, current_user)
+    return_form.fix_fields.choices = list(FIX_LABELS.items())
+    evidence = entry_services.evidence_of(person)
+    return render_template(
+        "review/detail.html", cert=cert, person=person, can_act=can_act,
+        path=services.review_path(cert.org), flags=services.blacklist_flags(person.id, cert.org_id),
+        approve_form=ApproveForm(version=cert.version), return_form=return_form,
+        photo=evidence.get((None, "photo")),
+        evidence=[(kind, label, evidence.get((cert.id, kind))) for kind, label in EVIDENCE_KINDS.items()
+                  if kind != "photo"],
+        trail=services.trail("certificate", cert.id), action_labels=services.ACTION_LABELS,
+        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
+        fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
+        series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
+        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
+        fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
+    )
+
+
+@bp.post("/certificates/<int:cert_id>/approve")
+@login_required
+def approve(cert_id: int):
+    _reviewer_required()
+    form = ApproveForm()
+    try:
+        cert = services.approve(cert_id, current_user, form.version.data)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("review.detail", cert_id=cert_id))
+    if cert.status == "approved":
+        flash("已审查确认，该证书信息已通过全部审核，可供网上核验。", "success")
+    else:
+        flash(f"已审查确认，记录已报送至“{cert.status_label}”。", "success")
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/certificates/<int:cert_id>/return")
+@login_required
+def send_back(cert_id: int):
+    _reviewer_required()
+    form = ReturnForm()
+    fix_fields = [f for f in request.form.getlist("fix_fields") if f in FIX_LABELS]
+    try:
+        cert = services.send_back(cert_id, current_user, form.version.data, form.reason.data,
+                                  form.target.data, fix_fields)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("review.detail", cert_id=cert_id))
+    flash(f"已退回，记录当前为“{cert.status_label}”。", "success")
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/bulk-approve")
+@login_required
+def bulk_approve():
+    _reviewer_required()
+    back = QueueFilters.from_args(MultiDict(
+        [(k, v) for k, values in parse_qs(request.form.get("back", "")).items() for v in values]))
+    items, malformed = [], 0
+    for raw in request.form.getlist("item"):
+        cert_id, _, version = raw.partition(":")
+        if cert_id.isdigit() and version.isdigit():
+            items.append((int(cert_id), version))
+        else:
+            malformed += 1
+    if not items and not malformed:
+        flash("请先勾选要审查确认的记录。", "warning")
+        return redirect(_queue_url(back))
+    result = services.bulk_approve(items, current_user)
+    if result.done:
+        flash(f"已批量审查确认{len(result.done)}条记录。", "success")
+    for cert_id, message in result.refused[:10]:
+        flash(f"记录 {cert_id} 未处理：{message}", "error")
+    if len(result.refused) > 10:
+        flash(f"另有{len(result.refused) - 10}条记录未处理。", "error")
+    if malformed:
+        flash(f"{malformed}条选择的数据格式不正确，未处理。", "error")
+    return redirect(_queue_url(back, after=None))
+
+
+# --- progress (应报尽报) -----------------------------------------------------------------------
+
+@bp.get("/progress")
+@login_required
+def progress():
+    if current_user.role not in PROGRESS_ROLES or current_user.org is None:
+        abort(403)
+    node = current_user.org
+    node_id = request.args.get("org", type=int)
+    if node_id and node_id != node.id:
+        candidate = get_scoped_or_404(Organization, node_id)
+        if not candidate.path.startswith(node.path):
+            abort(404)
+        node = candidate
+    report = progress_of(current_user, node)
+    campaign = services.campaign_for_org(current_user.org)
+    return render_template("review/progress.html", report=report,
+                           deadlines=services.deadlines_of(campaign), campaign=campaign,
+                           deadline_levels=services.DEADLINE_LEVELS, today=services.today())
+
+
+# --- integrity blacklist -------------------------------------------------------------------------
+
+def _keeper_required():
+    if not blacklist_service.may_keep(current_user):
+        abort(403)
+
+
+@bp.route("/blacklist", methods=["GET", "POST"])
+@login_required
+def blacklist():
+    _keeper_required()
+    form = BlacklistForm()
+    if request.method == "GET":
+        form.start_date.data = services.today().isoformat()
+    if form.validate_on_submit():
+        start = parse_date(form.start_date.data, field="start_date")
+        end = parse_date(form.end_date.data, field="end_date")
+        problems = start.problems + end.problems
+        if start.value is None and not problems:
+            problems = ["请填写开始日期"]
+        if problems:
+            flash("；".join(getattr(p, "message", p) for p in problems), "error")
+        else:
+            try:
+                blacklist_service.add(current_user, kind=form.kind.data, id_number=form.id_number.data or "",
+                                      org_id=request.form.get("org_id", type=int), reason=form.reason.data,
+                                      start=start.value, end=end.value)
+            except WorkflowError as refused:
+                flash(refused.message, "error")
+            else:
+                flash("已列入诚信黑名单，期间不能提交或报送职称信息。", "success")
+                return redirect(url_for("review.blacklist"))
+    elif form.errors:
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+    return render_template("review/blacklist.html", form=form, entries=blacklist_service.entries(current_user),
+                           units=blacklist_service.units_in_scope(current_user), lift_form=LiftForm(),
+                           today=services.today(), selected_org=request.form.get("org_id", type=int))
+
+
+@bp.post("/blacklist/<int:entry_id>/lift")
+@login_required
+def lift_blacklist(entry_id: int):
+    _keeper_required()
+    form = LiftForm()
+    try:
+        blacklist_service.lift(current_user, entry_id, form.reason.data)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("已解除。", "success")
+    return redirect(url_for("review.blacklist"))
+
+
+
+@bp.app_template_filter("cn_time")
+def cn_time(moment) -> str:
+    """A stored UTC time shown in Beijing time (SQLite hands back naive UTC datetimes)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(services.CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@bp.app_context_processor
+def record_panel():
+    """`review_panel(cert)` for the plain certificate page: the trail and where to act on it."""
+    def review_panel(cert):
+        return {
+            "trail": services.trail("certificate", cert.id),
+            "can_act": services.can_act(cert, current_user),
+            "can_edit": services.edit_refusal(cert, current_user) is None,
+            "action_labels": services.ACTION_LABELS,
+            "labels": CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
+            "value_labels": TRAIL_VALUES,
+            "fix_labels": FIX_LABELS,
+        }
+    return {"review_panel": review_panel}
