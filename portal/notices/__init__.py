@@ -1,0 +1,3 @@
+from portal.notices.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,176 @@
+"""Objections (异议): filing by the public, freezing the record, and the publisher's decision."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask import current_app
+from pyhanko.pdf_utils.reader import PdfFileReader
+from sqlalchemy import select, update
+
+from portal.audit import record
+from portal.domain.problems import Problem, error
+from portal.extensions import db
+from portal.models import Certificate, NoticeEntry, Objection, PublicNotice
+from portal.models._types import utcnow
+from portal.notices.services import correction_of, phase_of
+
+MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
+_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?", re.ASCII)
+
+# Filing happens without an account; the trail names the public as the actor.
+PUBLIC_ACTOR = SimpleNamespace(id=None, display_name="社会公众（异议人）", role="public", org_id=None, org=None)
+
+
+def check_phone(raw: str) -> Problem | None:
+    phone = (raw or "").strip().replace(" ", "")
+    if not _PHONE.fullmatch(phone):
+        return error("phone", "phone_format", "请填写有效的手机号码（11位）或带区号的固定电话，以便核实情况时联系您")
+    return None
+
+
+def check_evidence_pdf(data: bytes) -> Problem | None:
+    """A real, readable, unencrypted PDF of at most 2 MB; judged by content, never by file name."""
+    if len(data) > MAX_EVIDENCE_BYTES:
+        return error("evidence", "evidence_too_large",
+                     f"证明材料不能超过 2 MB，所选文件为 {len(data) / 1024 / 1024:.1f} MB")
+    if not data.startswith(b"%PDF-"):
+        return error("evidence", "evidence_not_pdf", "证明材料必须是 PDF 文件")
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        if reader.encrypted:
+            return error("evidence", "evidence_encrypted", "证明材料 PDF 已加密，请上传未加密的文件")
+        pages = int(reader.root["/Pages"]["/Count"])
+    # Untrusted bytes can fail anywhere in the parser; any failure means "not a readable PDF".
+    except Exception:  # noqa: BLE001
+        return error("evidence", "evidence_unreadable", "证明材料 PDF 已损坏或无法读取，请重新导出后上传")
+    if pages < 1:
+        return error("evidence", "evidence_empty", "证明材料 PDF 没有页面")
+    return None
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+def can_object(notice: PublicNotice) -> str | None:
+    """Why objections to this notice are not accepted now, or None when they are."""
+    if correction_of(notice) is not None:
+        return "本公示已发布更正公示，请对更正后的公示提出异议。"
+    phase = phase_of(notice)
+    if phase.key == "upcoming":
+        return "公示尚未开始，暂不受理异议。"
+    if phase.is_closed:
+        return "公示期已结束，不再受理异议。"
+    return None
+
+
+def _store_evidence(data: bytes) -> str:
+    directory = Path(current_app.config["UPLOAD_DIR"]) / "objections"
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.pdf"
+    temp = directory / f".{name}.tmp"
+    temp.write_bytes(data)
+    os.replace(temp, directory / name)
+    return f"objections/{name}"
+
+
+def evidence_file(objection: Objection) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / objection.evidence_path
+
+
+@dataclass
+class Filing:
+    entry: NoticeEntry
+    name: str
+    phone: str
+    grounds: str
+    evidence: bytes | None
+
+
+def file_objection(notice: PublicNotice, filing: Filing) -> tuple[Objection, str]:
+    """Record the objection, freeze the record, and return the receipt code (shown once)."""
+    code = secrets.token_urlsafe(15)
+    objection = Objection(
+        notice_id=notice.id, entry_id=filing.entry.id, certificate_id=filing.entry.certificate_id,
+        objector_name=filing.name, objector_phone=filing.phone.strip().replace(" ", ""),
+        grounds=filing.grounds, receipt_hash=receipt_hash(code), status="open")
+    if filing.evidence:
+        objection.evidence_path = _store_evidence(filing.evidence)
+        objection.evidence_size = len(filing.evidence)
+        objection.evidence_sha256 = hashlib.sha256(filing.evidence).hexdigest()
+    db.session.add(objection)
+    db.session.flush()
+    # One UPDATE that also bumps the version: a reviewer saving a copy read before the objection
+    # fails the optimistic lock instead of advancing a record that is now frozen.
+    db.session.execute(
+        update(Certificate).where(Certificate.id == filing.entry.certificate_id)
+        .values(objection_open=True, version=Certificate.version + 1)
+        .execution_options(synchronize_session=False))
+    record("objection_file", "objection", objection.id, actor=PUBLIC_ACTOR,
+           diff={"notice": notice.id, "entry": filing.entry.position, "evidence": bool(filing.evidence)})
+    record("objection_freeze", "certificate", filing.entry.certificate_id, actor=PUBLIC_ACTOR,
+           reason="公示期间收到异议，记录暂停流转，待公示单位处理", diff={"objection": objection.id, "notice": notice.id})
+    db.session.commit()
+    return objection, code
+
+
+def find_by_receipt(code: str) -> Objection | None:
+    if not code or not code.strip():
+        return None
+    return db.session.scalar(select(Objection).where(Objection.receipt_hash == receipt_hash(code)))
+
+
+class ResolveError(ValueError):
+    pass
+
+
+def resolve(objection: Objection, user, decision: str, outcome: str | None, reason: str) -> None:
+    """Record the publisher's decision; unfreeze the record once no objection to it is open.
+
+    Upheld: the record is returned to the unit with the reason, or cancelled (revoked).
+    Raises sqlalchemy.orm.exc.StaleDataError when someone changed the record meanwhile.
+    """
+    if objection.status != "open":
+        raise ResolveError("该异议已处理。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResolveError("请填写处理意见（理由）。")
+    if decision not in ("upheld", "dismissed"):
+        raise ResolveError("请选择处理结果。")
+    if decision == "upheld" and outcome not in ("returned", "cancelled"):
+        raise ResolveError("异议成立时，请选择退回修改或取消该记录。")
+    # Claim the objection with a conditional UPDATE: of two reviewers deciding at once, one wins.
+    claimed = db.session.execute(
+        update(Objection).where(Objection.id == objection.id, Objection.status == "open")
+        .values(status=decision, outcome=outcome if decision == "upheld" else None, resolution=reason,
+                resolved_by_id=user.id, resolved_at=utcnow())
+        .execution_options(synchronize_session="fetch")).rowcount
+    if claimed != 1:
+        raise ResolveError("该异议已由他人处理。")
+    cert = db.session.get(Certificate, objection.certificate_id)
+    before = {"status": cert.status, "objection_open": cert.objection_open}
+    if decision == "upheld" and outcome == "returned":
+        cert.status = "returned"
+        cert.return_reason = f"公示异议成立：{reason}"
+    elif decision == "upheld":
+        cert.status = "revoked"
+        cert.revoked_at = utcnow()
+        cert.revoke_reason = f"公示异议成立：{reason}"
+    db.session.flush()
+    still_open = db.session.scalar(select(Objection.id).where(
+        Objection.certificate_id == cert.id, Objection.status == "open").limit(1)) is not None
+    cert.objection_open = still_open
+    db.session.flush()
+    record(f"objection_{decision}", "objection", objection.id, actor=user, reason=reason,
+           diff={"outcome": objection.outcome})
+    after = {"status": cert.status, "objection_open": cert.objection_open}
+    record("objection_resolve", "certificate", cert.id, actor=user, reason=reason,
+           diff={k: [before[k], after[k]] for k in before if before[k] != after[k]} | {"objection": objection.id})
+    db.session.commit()
