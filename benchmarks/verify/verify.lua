@@ -1,0 +1,50 @@
+-- wrk script: cycles through real lookups written by prepare.py.
+-- MODE=page  GET /verify?name=...&id_number=... (lines of page.txt)
+-- MODE=api   POST /api/v1/verify with X-API-Key (lines of api.txt)
+-- MODE=health GET /healthz
+local mode = os.getenv("MODE") or "page"
+local data_dir = os.getenv("DATA_DIR") or "."
+local api_key = os.getenv("API_KEY") or ""
+local items = {}
+local counter = 0
+local thread_count = 0
+
+local function load(name)
+  local out = {}
+  for line in io.lines(data_dir .. "/" .. name) do
+    if #line > 0 then out[#out + 1] = line end
+  end
+  return out
+end
+
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("offset", thread_count)
+end
+
+function init(args)
+  if mode == "page" then items = load("page.txt")
+  elseif mode == "api" then items = load("api.txt") end
+  -- Each thread starts at a different place so threads do not send the same lookups together.
+  counter = ((offset or 1) * 7919) % math.max(#items, 1)
+end
+
+function request()
+  if mode == "health" then
+    return wrk.format("GET", "/healthz")
+  end
+  counter = counter % #items + 1
+  if mode == "page" then
+    return wrk.format("GET", items[counter])
+  end
+  return wrk.format("POST", "/api/v1/verify",
+    {["Content-Type"] = "application/json", ["X-API-Key"] = api_key}, items[counter])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT mode=%s requests=%d duration_s=%.1f rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f errors=%d non2xx_or_3xx=%d\n",
+    mode, summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end

@@ -1,0 +1,235 @@
+"""Batch verification for employers: a workbook of 姓名 + 证件号码/证书编号 in, the same rows
+with a result column out.
+
+The upload is checked by content (an .xlsx is a zip holding an Excel workbook), read with
+python-calamine (a parser that does not expand XML entities) and written back with openpyxl.
+Rows are matched in chunks of a few hundred numbers per query, not one query per row.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from flask import current_app
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from python_calamine import CalamineError, CalamineWorkbook
+
+from portal.domain.idnumber import check_resident_id
+from portal.domain.text import clean
+from portal.extensions import db
+from portal.verify.lookup_log import lookup_log
+from portal.models import Certificate, Person
+from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester, beijing,
+                                    certificate_view, log_rows, parse_query)
+
+NAME_HEADERS = ("姓名",)
+ID_HEADERS = ("证件号码", "身份证号码", "身份证号", "公民身份号码")
+CERT_HEADERS = ("证书编号", "证书号码", "证书号")
+HEADER_SCAN_ROWS = 10
+CHUNK = 500
+# A real workbook of a few thousand rows unpacks to a few dozen MB; far more is a zip bomb.
+MAX_UNPACKED_RATIO = 40
+
+
+class BatchError(Exception):
+    """A problem with the whole file, told to the user in Chinese."""
+
+
+@dataclass
+class Sheet:
+    rows: list[list]
+    header_index: int
+    name_col: int
+    id_col: int | None
+    cert_col: int | None
+
+
+def _header_text(value) -> str:
+    return "".join(clean(value).split())
+
+
+def check_upload(data: bytes) -> None:
+    max_mb = current_app.config["VERIFY_BATCH_MAX_MB"]
+    if not data:
+        raise BatchError("请选择要核验的Excel文件。")
+    if len(data) > max_mb * 1024 * 1024:
+        raise BatchError(f"文件超过{max_mb}MB，请删除无关内容或拆分后分批核验。")
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise BatchError("这是旧版Excel（.xls）文件，请在Excel中“另存为”Excel工作簿（.xlsx）后重新上传。")
+    if data[:4] != b"PK\x03\x04":
+        raise BatchError("文件不是Excel工作簿（.xlsx）。请上传用Excel或WPS保存的 .xlsx 文件。")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise BatchError("文件已损坏，无法作为Excel工作簿（.xlsx）打开。") from exc
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise BatchError("文件不是Excel工作簿（.xlsx）：压缩包中没有工作簿内容（可能是Word文档或其他压缩包）。")
+    if unpacked > max_mb * 1024 * 1024 * MAX_UNPACKED_RATIO:
+        raise BatchError("文件内容异常（解压后体积过大），无法核验。")
+
+
+def read_sheet(data: bytes) -> Sheet:
+    max_rows = current_app.config["VERIFY_BATCH_MAX_ROWS"]
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, IndexError) as exc:
+        raise BatchError("无法读取工作簿的第一个工作表，请确认文件可以用Excel正常打开。") from exc
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        headers = [_header_text(cell) for cell in row]
+        if not any(h in NAME_HEADERS for h in headers):
+            continue
+        name_col = next(i for i, h in enumerate(headers) if h in NAME_HEADERS)
+        id_col = next((i for i, h in enumerate(headers) if h in ID_HEADERS), None)
+        cert_col = next((i for i, h in enumerate(headers) if h in CERT_HEADERS), None)
+        if id_col is None and cert_col is None:
+            continue
+        while len(rows) > index + 1 and not any(clean(c) for c in rows[-1]):
+            rows.pop()
+        data_rows = len(rows) - index - 1
+        if data_rows > max_rows:
+            raise BatchError(f"每次最多核验{max_rows}行，本文件有{data_rows}行，请拆分后分批核验。")
+        if data_rows == 0:
+            raise BatchError("表头下面没有需要核验的数据行。")
+        return Sheet(rows, index, name_col, id_col, cert_col)
+    raise BatchError("第一个工作表的前10行中没有找到表头：表头应包含“姓名”，以及“证件号码”或“证书编号”。")
+
+
+def _cell(row: list, col: int | None):
+    if col is None or col >= len(row):
+        return None
+    value = row[col]
+    return None if value == "" else value
+
+
+def _number_cell_problem(raw) -> str | None:
+    """An ID typed into a number cell: Excel has dropped its last digits (or turned it into 3.7E+17)."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        result = check_resident_id(raw)
+        for problem in result.problems:
+            if problem.code == "id_excel_number":
+                return problem.message
+    return None
+
+
+def _as_text(raw) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def _fetch(column, values: list[str]) -> dict[str, list[CertificateView]]:
+    out: dict[str, list[CertificateView]] = {}
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        for row in db.session.execute(PUBLISHED_CERTIFICATES.where(column.in_(chunk))):
+            view = certificate_view(row)
+            key = row.id_number if column is Person.id_number else view.cert_no
+            out.setdefault(key, []).append(view)
+    return out
+
+
+def _describe(found: list[CertificateView]) -> tuple[str, str]:
+    statuses = {view.status for view in found}
+    verdict = "已撤销" if statuses == {"revoked"} else ("部分已撤销" if "revoked" in statuses else (
+        "有效（信息已更正）" if "corrected" in statuses else "有效"))
+    parts = []
+    for view in found:
+        text = f"{view.level} {view.title_name}（{view.series}，证书编号{view.cert_no or '无'}，" \
+               f"发证日期{view.issue_date.isoformat() if view.issue_date else '无'}，{view.status_label}"
+        if view.status == "revoked" and view.revoked_at:
+            text += f"，{beijing(view.revoked_at).date().isoformat()}撤销：{view.revoke_reason or ''}"
+        if view.status == "corrected" and view.corrected_at:
+            text += f"，{beijing(view.corrected_at).date().isoformat()}更正"
+        parts.append(text + "）")
+    return verdict, "；".join(parts)
+
+
+def verify_workbook(data: bytes, requester: Requester) -> tuple[bytes, dict]:
+    """The checked workbook as .xlsx bytes, and counts for the page."""
+    sheet = read_sheet(data)
+    body = sheet.rows[sheet.header_index + 1:]
+    queries: list[Query | str] = []
+    for row in body:
+        raw_id = _cell(row, sheet.id_col)
+        damaged = _number_cell_problem(raw_id)
+        if damaged:
+            queries.append(damaged)
+            continue
+        query, error = parse_query(_cell(row, sheet.name_col), _as_text(raw_id), _as_text(_cell(row, sheet.cert_col)))
+        queries.append(query if query else error)
+
+    wanted = [q for q in queries if isinstance(q, Query)]
+    by_id = _fetch(Person.id_number, sorted({q.id_number for q in wanted if q.id_number}))
+    by_cert = _fetch(Certificate.cert_no, sorted({q.cert_no for q in wanted if q.cert_no and not q.id_number}))
+
+    results, log, counts = [], [], {"rows": len(body), "found": 0, "not_found": 0, "invalid": 0}
+    for query in queries:
+        if not isinstance(query, Query):
+            results.append(("无法核验", query))
+            counts["invalid"] += 1
+            continue
+        if query.id_number:
+            found = [v for v in by_id.get(query.id_number, []) if v.name == query.name
+                     and (not query.cert_no or v.cert_no == query.cert_no)]
+        else:
+            found = [v for v in by_cert.get(query.cert_no, []) if v.name == query.name]
+        log += log_rows(requester, query.kind, query.identity, found)
+        if found:
+            counts["found"] += 1
+            results.append(_describe(found))
+        else:
+            counts["not_found"] += 1
+            results.append(("未查到", "未查到与姓名及证件号码/证书编号同时相符的已审核职称证书，请核对填写内容。"))
+    if log:
+        lookup_log.add(log)
+    return _write(sheet, results), counts
+
+
+def _write(sheet: Sheet, results: list[tuple[str, str]]) -> bytes:
+    workbook = Workbook()
+    out = workbook.active
+    out.title = "核验结果"
+    width = max(len(row) for row in sheet.rows)
+    text_cols = {c for c in (sheet.id_col, sheet.cert_col) if c is not None}
+    for index, row in enumerate(sheet.rows):
+        values = [_as_text(v) if i in text_cols else v for i, v in enumerate(row)] + [None] * (width - len(row))
+        if index < sheet.header_index:
+            out.append(values)
+        elif index == sheet.header_index:
+            out.append(values + ["核验结果", "核验说明"])
+            bold = Font(bold=True)
+            for cell in out[out.max_row]:
+                cell.font = bold
+        else:
+            verdict, detail = results[index - sheet.header_index - 1]
+            out.append(values + [verdict, detail])
+            if verdict != "有效" and not verdict.startswith("有效"):
+                out.cell(row=out.max_row, column=width + 1).fill = PatternFill("solid", fgColor="FDEEEE")
+    for row in out.iter_rows(min_row=sheet.header_index + 2):
+        for col in text_cols:
+            row[col].number_format = "@"
+    out.column_dimensions[out.cell(row=1, column=width + 2).column_letter].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_workbook() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "批量核验"
+    sheet.append(["姓名", "证件号码", "证书编号"])
+    for col in ("B", "C"):
+        sheet.column_dimensions[col].width = 26
+        for row in range(2, 1002):
+            sheet[f"{col}{row}"].number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

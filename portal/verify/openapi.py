@@ -1,0 +1,99 @@
+"""OpenAPI 3 description of the verification API, served at /api/v1/openapi.json."""
+
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "机器可读的错误代码", "example": "unauthorized"},
+        "message": {"type": "string", "description": "中文错误说明"},
+    },
+}
+
+_CERTIFICATE = {
+    "type": "object",
+    "required": ["name", "id_number_masked", "series", "title_name", "level", "issue_date", "cert_no",
+                 "issuing_authority", "review_committee", "status", "status_label"],
+    "properties": {
+        "name": {"type": "string", "description": "姓名", "example": "张明华"},
+        "id_number_masked": {"type": "string", "description": "证件号码（仅显示前6位和后4位）",
+                             "example": "371102********3715"},
+        "series": {"type": "string", "description": "职称系列", "example": "卫生技术人员"},
+        "title_name": {"type": "string", "description": "职称名称", "example": "主治医师"},
+        "level": {"type": "string", "description": "职称级别", "enum": ["正高级", "副高级", "中级", "初级", "助理级", "员级"]},
+        "issue_date": {"type": "string", "format": "date", "nullable": True, "description": "发证日期"},
+        "cert_no": {"type": "string", "nullable": True, "description": "证书编号"},
+        "issuing_authority": {"type": "string", "nullable": True, "description": "发证机构"},
+        "review_committee": {"type": "string", "nullable": True, "description": "评审机构（评委会名称）"},
+        "status": {"type": "string", "enum": ["valid", "revoked", "corrected"],
+                   "description": "valid 有效；revoked 已撤销；corrected 有效，但发布后信息经过更正"},
+        "status_label": {"type": "string", "enum": ["有效", "已撤销", "信息已更正"]},
+        "revoked_at": {"type": "string", "format": "date", "nullable": True, "description": "撤销日期"},
+        "revoke_reason": {"type": "string", "nullable": True, "description": "撤销原因"},
+        "corrected_at": {"type": "string", "format": "date", "nullable": True, "description": "最近一次更正日期"},
+    },
+}
+
+OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "职称证书跨地区在线核验接口",
+        "version": "1.0.0",
+        "description": (
+            "按“姓名 + 证件号码”或“姓名 + 证书编号”核验经最终审核通过的职称证书。两项必须同时相符；"
+            "查无结果时不区分原因（证件号码不存在、姓名不符或证书尚未审核通过均返回 found=false）。"
+            "接口密钥由平台管理员按单位签发，每个密钥有调用频率限制；每次核验都会记入证书持有人可查看的核验记录。"
+        ),
+    },
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        "schemas": {"Certificate": _CERTIFICATE, "Error": _ERROR},
+    },
+    "security": [{"ApiKey": []}],
+    "paths": {
+        "/api/v1/verify": {
+            "post": {
+                "operationId": "verifyCertificate",
+                "summary": "核验职称证书",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "required": ["name"],
+                        "properties": {
+                            "name": {"type": "string", "maxLength": 50, "description": "姓名"},
+                            "id_number": {"type": "string", "maxLength": 32,
+                                          "description": "证件号码（与 cert_no 至少填一项；15位旧身份证号自动升位）"},
+                            "cert_no": {"type": "string", "maxLength": 64, "description": "证书编号"},
+                        },
+                        "example": {"name": "张明华", "id_number": "371102198503143715"},
+                    }}},
+                },
+                "responses": {
+                    "200": {"description": "核验完成（found 表示是否查到）", "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "required": ["found", "certificates"],
+                        "properties": {
+                            "found": {"type": "boolean"},
+                            "certificates": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}},
+                        },
+                    }}}},
+                    "400": {"description": "请求体不是JSON对象，或缺少姓名、证件号码/证书编号",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "401": {"description": "缺少或无效的接口密钥（含已吊销的密钥）",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "429": {"description": "超过该密钥的调用频率限制；Retry-After 响应头给出等待秒数",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapiDocument",
+                "summary": "本接口说明（OpenAPI 3）",
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 文档", "content": {"application/json": {}}}},
+            }
+        },
+    },
+}

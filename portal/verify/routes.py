@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.access import get_scoped_or_404
+from portal.auth.decorators import roles_required
+from portal.extensions import db, limiter
+from portal.models import ApiKey, Certificate
+from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
+from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
+from portal.verify.keys import all_keys, issue_key, revoke_key
+from portal.verify.lookup_log import lookup_log
+from portal.verify.services import (REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
+                                    lookup, lookup_token, may_revoke, parse_query, revoke, verification_qr_svg,
+                                    verification_url)
+from portal.verify.settings import init_config
+from portal.verify.throttle import retry_after_header, throttle
+
+bp = Blueprint("verify", __name__, cli_group=None)
+bp.record_once(lambda state: init_config(state.app))
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LOOKUP_ARGS = ("name", "id_number", "cert_no")
+# These views count their own requests (portal.verify.throttle); Flask-Limiter's per-request
+# bookkeeping would only add work to the hottest pages.
+SELF_THROTTLED = {"verify.lookup_page", "verify.token_page", "verify.api.verify"}
+
+
+@limiter.request_filter
+def _counts_itself() -> bool:
+    return request.endpoint in SELF_THROTTLED
+
+
+
+@bp.errorhandler(429)
+def throttled(error):
+    return render_template("verify/throttled.html"), 429, retry_after_header(error)
+
+
+@bp.get("/verify")
+def lookup_page():
+    asked = any(request.args.get(k) for k in LOOKUP_ARGS)
+    query, error = parse_query(*(request.args.get(k) for k in LOOKUP_ARGS)) if asked else (None, None)
+    results = None
+    if query:
+        # One budget per address (shared with the QR links) and one per queried number, whoever asks.
+        throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+        throttle("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity))
+        results = lookup(query, Requester.from_request("web"))
+    return render_template("verify/lookup.html", query=query, error=error, results=results,
+                           name=request.args.get("name", ""))
+
+
+@bp.get("/v/<token>")
+def token_page(token: str):
+    throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+    results = lookup_token(token, Requester.from_request("qr"))
+    return render_template("verify/token.html", results=results), (200 if results else 404)
+
+
+@bp.get("/verify/history")
+@roles_required("person")
+def history():
+    # This process's buffered rows first, so a lookup made a moment ago is already listed.
+    lookup_log.flush()
+    rows, titles, next_before = history_page(current_user, request.args.get("before", type=int))
+    return render_template("verify/history.html", rows=rows, titles=titles, next_before=next_before)
+
+
+@bp.route("/verify/batch", methods=["GET", "POST"])
+@roles_required("unit")
+def batch():
+    form = BatchForm()
+    error = None
+    if form.validate_on_submit():
+        throttle("VERIFY_BATCH_LIMIT", f"user:{current_user.id}")
+        limit = current_app.config["VERIFY_BATCH_MAX_MB"] * 1024 * 1024
+        data = form.file.data.read(limit + 1)
+        try:
+            check_upload(data)
+            requester = Requester.from_request("batch", org_name=current_user.org.name if current_user.org else None)
+            output, _ = verify_workbook(data, requester)
+        except BatchError as exc:
+            error = str(exc)
+        else:
+            return send_file(io.BytesIO(output), mimetype=XLSX, as_attachment=True,
+                             download_name=f"职称证书核验结果{date.today():%Y%m%d}.xlsx")
+    return render_template("verify/batch.html", form=form, error=error,
+                           max_rows=current_app.config["VERIFY_BATCH_MAX_ROWS"],
+                           max_mb=current_app.config["VERIFY_BATCH_MAX_MB"])
+
+
+@bp.get("/verify/batch/template.xlsx")
+@roles_required("unit")
+def batch_template():
+    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX, as_attachment=True,
+                     download_name="职称证书批量核验模板.xlsx")
+
+
+@bp.post("/certificates/<int:cert_id>/revoke")
+@roles_required(*REVOKER_ROLES)
+def revoke_certificate(cert_id: int):
+    cert = get_scoped_or_404(Certificate, cert_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        messages = [m for errors in form.errors.values() for m in errors]
+        flash(messages[0] if messages else "请填写撤销原因。", "error")
+    else:
+        error = revoke(cert, form.reason.data, form.version.data, current_user)
+        if error:
+            flash(error, "error")
+        else:
+            flash("证书已撤销，公开核验将显示“已撤销”及撤销原因。", "success")
+    return redirect(url_for("records.certificate", cert_id=cert_id))
+
+
+@bp.route("/verify/keys", methods=["GET", "POST"])
+@roles_required("admin")
+def api_keys():
+    form = ApiKeyForm()
+    new_key = None
+    if form.validate_on_submit():
+        key, new_key = issue_key(form.org_name.data, actor=current_user)
+        flash(f"已为“{key.org_name}”签发接口密钥。密钥只显示这一次，请立即复制并安全地交给对方。", "success")
+        form = ApiKeyForm(formdata=None)
+    return render_template("verify/keys.html", form=form, keys=all_keys(), new_key=new_key)
+
+
+@bp.post("/verify/keys/<int:key_id>/revoke")
+@roles_required("admin")
+def revoke_api_key(key_id: int):
+    key = db.get_or_404(ApiKey, key_id)
+    revoke_key(key, actor=current_user)
+    flash(f"已吊销“{key.org_name}”的接口密钥（{key.key_prefix}…），使用该密钥的请求将被拒绝。", "success")
+    return redirect(url_for("verify.api_keys"))
+
+
+@bp.app_template_filter("verify_time")
+def verify_time(moment) -> str:
+    return beijing(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@bp.app_template_filter("verify_date")
+def verify_date(moment) -> str:
+    return beijing(moment).strftime("%Y-%m-%d") if moment else ""
+
+
+@bp.app_template_global()
+def verification_panel(cert: Certificate) -> dict:
+    """What templates/verify/_certificate_panel.html shows on a certificate page."""
+    holder = is_holder(current_user, cert) and cert.status == "approved" and bool(cert.verify_token)
+    panel = {"holder": holder, "may_revoke": may_revoke(current_user, cert)}
+    if holder:
+        panel["url"] = verification_url(cert)
+        panel["qr_svg"] = verification_qr_svg(cert)
+    if panel["may_revoke"]:
+        panel["form"] = RevokeForm(formdata=None, version=cert.version)
+    return panel

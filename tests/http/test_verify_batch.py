@@ -1,0 +1,125 @@
+"""Employer batch verification: a workbook in, the same rows with results out."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import VerificationLookup
+from tests.conftest import csrf_token_of
+
+
+@pytest.fixture(autouse=True)
+def inline_log(app, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_LOG_FLUSH_SECONDS", 0)
+
+
+def _xlsx(rows, title_rows=()) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in title_rows:
+        sheet.append(row)
+    sheet.append(["序号", "姓名", "身份证号码", "证书编号"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _upload(client, data: bytes, filename="核验.xlsx"):
+    token = csrf_token_of(client, "/verify/batch")
+    return client.post("/verify/batch", data={"file": (io.BytesIO(data), filename), "csrf_token": token},
+                       content_type="multipart/form-data")
+
+
+def test_batch_returns_the_workbook_with_a_result_per_row(client, auth, app, demo):
+    real, other = demo["verifiable"][0], demo["verifiable"][5]
+    rows = [
+        [1, real["name"], real["id_number"], None],
+        [2, other["name"], None, other["cert_no"]],
+        [3, "王不存", real["id_number"], None],
+        [4, real["name"], 3.71102198503144e17, None],  # an ID typed into a number cell
+        [5, "", None, None],
+    ]
+    auth.login("unit_demo")
+    response = _upload(client, _xlsx(rows, title_rows=[["职称证书核验名单"]]))
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "职称证书核验名单"
+    assert values[1][-2:] == ("核验结果", "核验说明")
+    results = {row[0]: (row[-2], row[-1]) for row in values[2:]}
+    assert results[1][0] == "有效" and real["cert_no"] in results[1][1]
+    assert results[2][0] == "有效" and other["cert_no"] in results[2][1]
+    assert results[3][0] == "未查到"
+    assert results[4][0] == "无法核验" and "文本" in results[4][1]
+    assert results[5][0] == "无法核验" and "姓名" in results[5][1]
+    assert values[2][2] == real["id_number"], "ID numbers come back as text, not numbers"
+    with app.app_context():
+        logged = db.session.execute(select(VerificationLookup.found, func.count()).where(
+            VerificationLookup.channel == "batch").group_by(VerificationLookup.found)).all()
+        assert dict(logged) == {True: 2, False: 1}
+        org = db.session.scalar(select(VerificationLookup.requester_org).limit(1))
+        assert org == "日照市东港区人民医院"
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"name,id\n\xe5\xbc\xa0\xe4\xb8\x89,1\n", "不是Excel工作簿"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "旧版Excel"),
+    (b"PK\x03\x04 not really a zip", "已损坏"),
+])
+def test_files_that_are_not_xlsx_are_refused_in_chinese(client, auth, demo, data, message):
+    auth.login("unit_demo")
+    response = _upload(client, data)
+    assert response.status_code == 200 and message in response.get_data(as_text=True)
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(client, auth, demo):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w/>")
+    auth.login("unit_demo")
+    assert "没有工作簿内容" in _upload(client, buffer.getvalue()).get_data(as_text=True)
+
+
+def test_row_and_size_limits_are_explained(client, auth, app, demo, monkeypatch):
+    auth.login("unit_demo")
+    monkeypatch.setitem(app.config, "VERIFY_BATCH_MAX_ROWS", 3)
+    body = _upload(client, _xlsx([[i, "张三", None, f"鲁{i}"] for i in range(4)])).get_data(as_text=True)
+    assert "每次最多核验3行，本文件有4行" in body
+    monkeypatch.setitem(app.config, "VERIFY_BATCH_MAX_MB", 0)
+    assert "文件超过0MB" in _upload(client, _xlsx([[1, "张三", None, "鲁1"]])).get_data(as_text=True)
+
+
+def test_a_sheet_without_the_expected_header_is_explained(client, auth, demo):
+    workbook = Workbook()
+    workbook.active.append(["甲", "乙"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("unit_demo")
+    assert "没有找到表头" in _upload(client, buffer.getvalue()).get_data(as_text=True)
+
+
+def test_batch_is_for_units_and_offers_a_template(client, auth, demo):
+    auth.login("county_demo")
+    assert client.get("/verify/batch").status_code == 403
+    auth.logout()
+    auth.login("unit_demo")
+    template = client.get("/verify/batch/template.xlsx")
+    headers = next(load_workbook(io.BytesIO(template.data)).active.iter_rows(values_only=True))
+    assert headers == ("姓名", "证件号码", "证书编号")
+
+
+def test_batch_uploads_are_rate_limited_per_account(client, auth, app, demo, monkeypatch):
+    monkeypatch.setitem(app.config, "VERIFY_BATCH_LIMIT", "1 per hour")
+    auth.login("unit_demo")
+    data = _xlsx([[1, "张三", None, "鲁1"]])
+    assert _upload(client, data).status_code == 200
+    throttled = _upload(client, data)
+    assert throttled.status_code == 429 and "查询过于频繁" in throttled.get_data(as_text=True)
