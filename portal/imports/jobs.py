@@ -1,0 +1,198 @@
+"""Import jobs: storing an upload, running its check or commit, and recording the outcome.
+
+A small file runs inside the request; a large one in a worker thread, which writes its
+progress to the job row through connections of its own so the page can poll it. On SQLite the
+commit phase holds the database's single write lock until it ends, so there progress is only
+reported while checking, and the commit shows as one step.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import threading
+from datetime import timedelta, timezone
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.domain.scope import ScopeRules
+from portal.extensions import db
+from portal.imports.annotate import build_annotated
+from portal.imports.pipeline import Importer, Report
+from portal.imports.reader import MAX_ROWS, WorkbookError, sniff
+from portal.models import Campaign, ImportJob, Organization
+from portal.models._types import utcnow
+
+log = logging.getLogger("portal.imports")
+STALE_AFTER = timedelta(minutes=30)
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stored_path(job: ImportJob) -> Path:
+    return upload_dir() / job.stored_name
+
+
+def issues_path(job: ImportJob) -> Path:
+    return upload_dir() / f"{job.stored_name}.issues.json"
+
+
+def annotated_path(job: ImportJob) -> Path:
+    return upload_dir() / f"{job.stored_name}.annotated.xlsx"
+
+
+def max_rows() -> int:
+    return int(current_app.config.get("EXCEL_MAX_ROWS", MAX_ROWS))
+
+
+def create_job(data: bytes, filename: str, org: Organization | None, user=None) -> ImportJob:
+    """Store the upload under a random name and create its job; raises WorkbookError for non-workbooks."""
+    kind = sniff(data[:8])
+    stored = f"{secrets.token_hex(16)}.{kind}"
+    (upload_dir() / stored).write_bytes(data)
+    job = ImportJob(
+        org_id=org.id if org else None, region_code=org.region_code if org else None,
+        user_id=getattr(user, "id", None), filename=(filename or "upload")[:255], stored_name=stored,
+        file_kind=kind, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="queued",
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def open_campaign(org: Organization | None) -> Campaign | None:
+    """The open campaign nearest above (or at) the organisation: the one its data are collected for."""
+    if org is None:
+        return None
+    chain_ids = [o.id for o in org.chain()]
+    campaigns = {c.org_id: c for c in db.session.scalars(
+        select(Campaign).where(Campaign.org_id.in_(chain_ids), Campaign.is_open.is_(True)).order_by(Campaign.id))}
+    for org_id in chain_ids:
+        if org_id in campaigns:
+            return campaigns[org_id]
+    return None
+
+
+def scope_rules(campaign: Campaign | None) -> ScopeRules:
+    if campaign is None:
+        return ScopeRules()
+    return ScopeRules.of_campaign(campaign, campaign.org.region_code if campaign.org else None)
+
+
+def start(job_id: int, action: str, *, background: bool) -> None:
+    """Run `action` ("check" or "commit") now, or in a worker thread when `background`."""
+    app = current_app._get_current_object()
+    if not background:
+        run(app, job_id, action)
+        return
+    thread = threading.Thread(target=run, args=(app, job_id, action), name=f"import-job-{job_id}", daemon=True)
+    app.extensions.setdefault("import_threads", {})[job_id] = thread
+    thread.start()
+
+
+def _set(job_id: int, **values) -> None:
+    # A connection of its own: progress must be visible while the import's transaction is open.
+    with db.engine.begin() as conn:
+        conn.execute(update(ImportJob.__table__).where(ImportJob.__table__.c.id == job_id)
+                     .values(updated_at=utcnow(), **values))
+
+
+def run(app, job_id: int, action: str) -> None:
+    with app.app_context():
+        try:
+            _run(job_id, action)
+        except Exception:
+            log.exception("import job %s failed", job_id)
+            db.session.rollback()
+            _set(job_id, status="failed", finished_at=utcnow(),
+                 message="处理文件时发生意外错误，没有导入任何数据。请检查文件后重新上传，或联系系统管理员。")
+        finally:
+            db.session.remove()
+
+
+def _run(job_id: int, action: str) -> None:
+    job = db.session.get(ImportJob, job_id)
+    write = action == "commit"
+    _set(job_id, status="committing" if write else "checking", rows_done=0, rows_expected=0, message=None)
+    sqlite = db.engine.dialect.name == "sqlite"
+    progress = None if (write and sqlite) else (lambda done, total: _set(job_id, rows_done=done, rows_expected=total))
+    org = job.org
+    campaign = open_campaign(org)
+    importer = Importer(org=org, rules=scope_rules(campaign), max_rows=max_rows(), progress=progress,
+                        campaign_id=campaign.id if campaign else None)
+    path, kind, filename, user = stored_path(job), job.file_kind, job.filename, job.user
+    mode = job.mode or "valid"
+    try:
+        report = importer.run(path, kind, write=write, mode=mode)
+    except WorkbookError as exc:
+        db.session.rollback()
+        _set(job_id, status="failed", message=exc.message, finished_at=utcnow())
+        return
+    if write:
+        if report.rows_imported and not (mode == "all" and report.errors):
+            importer.record_audit(job_id, filename, actor=user)
+            db.session.commit()
+        else:
+            db.session.rollback()
+            report.rows_imported = 0
+    else:
+        db.session.rollback()
+    issues_path(job).write_text(json.dumps(report.issues, ensure_ascii=False), encoding="utf-8")
+    _finish(job_id, report, write)
+    if not write and report.issues:
+        try:
+            build_annotated(path, kind, report.issues, annotated_path(job), report.rows_total)
+        except Exception:
+            # The check itself succeeded; only the marked-up copy is missing.
+            log.exception("annotated workbook of import job %s failed", job_id)
+            _set(job_id, message="未能生成问题标注表，请按下方问题明细逐条修改。")
+        else:
+            _set(job_id, annotated_ready=True)
+
+
+def _finish(job_id: int, report: Report, write: bool) -> None:
+    values = dict(layout=report.layout, sheet_name=(report.sheet or "")[:64], rows_total=report.rows_total,
+                  rows_valid=report.rows_valid, errors=report.errors, warnings=report.warnings,
+                  status="committed" if write else "checked", finished_at=utcnow())
+    if write:
+        values.update(rows_imported=report.rows_imported, summary=report.counts)
+        if not report.rows_imported:
+            # Back to "checked": the user may still choose to import only the valid rows.
+            values.update(status="checked", message=(
+                "表格中有错误，按“全部导入或全部不导入”的要求没有导入任何数据。请修改后重新上传。"
+                if report.errors else "没有可导入的有效数据行。"))
+    _set(job_id, **values)
+
+
+def load_issues(job: ImportJob) -> list[dict]:
+    path = issues_path(job)
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def mark_stale(job: ImportJob) -> None:
+    """A job left running by a restarted server is reported as failed rather than polled forever."""
+    updated = job.updated_at
+    if updated is not None and updated.tzinfo is None:
+        updated = updated.replace(tzinfo=timezone.utc)
+    if job.running and updated is not None and utcnow() - updated > STALE_AFTER:
+        _set(job.id, status="failed", message="任务已中断（服务器重启），没有导入任何数据，请重新上传。")
+        db.session.refresh(job)
+
+
+def claim_commit(job: ImportJob, mode: str) -> bool:
+    """Move a checked job to committing exactly once, even if the button is pressed twice."""
+    result = db.session.execute(
+        update(ImportJob.__table__)
+        .where(ImportJob.__table__.c.id == job.id, ImportJob.__table__.c.status == "checked")
+        .values(status="committing", mode=mode, rows_done=0, updated_at=utcnow()))
+    db.session.commit()
+    return result.rowcount == 1

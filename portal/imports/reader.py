@@ -1,0 +1,425 @@
+"""Reading uploaded workbooks safely: content sniffing, size caps, then python-calamine.
+
+Files come from the public side of an office, so nothing is trusted: the container is checked
+by content (not by name), the uncompressed size is capped, and the sheet's real extent is
+measured from its XML before calamine builds its dense in-memory range (a single cell at
+XFD1048576 would otherwise ask for seventeen billion cells).
+"""
+from __future__ import annotations
+
+import functools
+import io
+import itertools
+import re
+import zipfile
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+from portal.domain.text import clean
+from portal.imports.layouts import LAYOUTS, HeaderMatch, match_header
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+
+MAX_ROWS = 100_000  # data rows per file; a larger file is refused with this number in the message
+MAX_COLUMNS = 256
+MAX_UNCOMPRESSED = 400 * 1024 * 1024
+HEADER_SEARCH_ROWS = 30  # the header row must appear within the first rows of the sheet
+# Sheets of the national template that carry no data.
+REFERENCE_SHEETS = ("填表说明", "行政区划代码", "隶属关系代码")
+
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ROW_OPEN = re.compile(rb"<" + _NS + rb"row\b([^>]*)>")
+_CELL_OPEN = re.compile(rb"<" + _NS + rb"c\b")
+_ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,})\d')
+_CHUNK = 1 << 20
+_SHARED_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_ROW_TAG = re.compile(rb"<row[\s>/]")
+_SST_ENTRY = re.compile(rb"<si[\s>/]")
+_SST_REF = re.compile(rb't="s"(?:\s[^>]*)?><v>(\d{1,9})</v>')
+PIECE_ROWS = 4_000  # rows handed to calamine at a time: its dense range stays small
+
+
+class WorkbookError(Exception):
+    """The file cannot be imported at all; `message` is shown to the user as is."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def sniff(head: bytes) -> str:
+    """'xlsx' or 'xls' judged by the first bytes of the file, never by its name."""
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(OLE2_MAGIC):
+        return "xls"
+    raise WorkbookError("not_workbook", "上传的文件不是Excel工作簿（.xlsx或.xls），请使用WPS或Excel另存为Excel格式后重新上传")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _relationships(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(id, type, part path) of every relationship of the workbook part."""
+    name = "xl/_rels/workbook.xml.rels"
+    rels = archive.read(name).decode("utf-8", "replace") if name in archive.namelist() else ""
+    out = []
+    for rel in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+        attrs = rel.group(1)
+        rid = re.search(r'\bId="([^"]+)"', attrs)
+        kind = re.search(r'\bType="([^"]+)"', attrs)
+        target = re.search(r'\bTarget="([^"]+)"', attrs)
+        if rid and target:
+            path = target.group(1)
+            path = path[1:] if path.startswith("/") else "xl/" + path
+            out.append((rid.group(1), kind.group(1) if kind else "", path))
+    return out
+
+
+def _workbook_parts(archive: zipfile.ZipFile, kinds: tuple[str, ...]) -> list[str]:
+    return [path for _, kind, path in _relationships(archive) if kind.rsplit("/", 1)[-1] in kinds]
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> part path, read from the workbook's own relationships."""
+    workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    targets = {rid: path for rid, _, path in _relationships(archive)}
+    parts = {}
+    for sheet in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+        attrs = sheet.group(1)
+        name = re.search(r'\bname="([^"]*)"', attrs)
+        rid = re.search(r'\b(?:\w+:)?id="([^"]+)"', attrs)
+        if name and rid and rid.group(1) in targets:
+            parts[_unescape(name.group(1))] = targets[rid.group(1)]
+    return parts
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[int, int, bool]:
+    """(rows, columns, every tag referenced) of a sheet, read by streaming its XML; raises when
+    the sheet is too large.
+
+    Producers write a reference on every row and cell; then a few C-level scans per chunk
+    suffice: tag counts, any reference beyond the row cap, any column past Z. Cells or rows
+    without a reference are placed one after another, so when a chunk has any, its rows are
+    walked one by one and their cells counted: neither trick can hide a wide or long sheet.
+    """
+    height = width = current = last_row = 0
+    referenced = prefixed = None
+    tail = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if prefixed is None:
+                # <x:worksheet …>: tags carry a prefix the fast counts below do not see.
+                prefixed = b"<worksheet" not in chunk[:4096]
+                referenced = not prefixed
+            data = tail + chunk
+            # Only complete tags are scanned; the last one may continue in the next chunk.
+            cut = data.rfind(b"<") if chunk else len(data)
+            cut = len(data) if cut < 0 else cut
+            body, tail = data[:cut], data[cut:]
+            if prefixed or not _all_referenced(body):
+                referenced = False
+                position = 0
+                for match in _ROW_OPEN.finditer(body):
+                    current += len(_CELL_OPEN.findall(body, position, match.start()))
+                    width = max(width, current)
+                    current = 0
+                    number = _ROW_NUMBER.search(match.group(1))
+                    last_row = int(number.group(1)) if number else last_row + 1
+                    position = match.end()
+                current += len(_CELL_OPEN.findall(body, position))
+                width = max(width, current)
+            else:
+                last = body.rfind(b'<row r="')
+                if last >= 0:
+                    last_row = int(_ROW_NUMBER.match(body, last + 5).group(1))
+                    current = 0
+            # Any row or cell reference beyond the cap: calamine would size its range to it.
+            if _beyond(max_rows + HEADER_SEARCH_ROWS).search(body):
+                _check_extent(max_rows + HEADER_SEARCH_ROWS + 1, width, max_rows)
+            for ref in _WIDE_REF.finditer(body):
+                width = max(width, _column_number(ref.group(1)))
+            height = max(height, last_row)
+            _check_extent(height, width, max_rows)
+            if not chunk:
+                break
+    return height, width, referenced
+
+
+@functools.lru_cache(maxsize=4)
+def _beyond(limit: int) -> re.Pattern:
+    """A reference (row "123" or cell "AB123") whose row number is greater than `limit`."""
+    digits = str(limit)
+    options = [rb"[1-9]\d{%d,}" % len(digits)]
+    for index, digit in enumerate(digits):
+        if digit != "9":
+            options.append(digits[:index].encode() + b"[%d-9]" % (int(digit) + 1)
+                           + rb"\d{%d}" % (len(digits) - index - 1))
+    return re.compile(rb' r="[A-Z]{0,3}(?:' + b"|".join(options) + rb')"')
+
+
+def _all_referenced(body: bytes) -> bool:
+    """True when every cell and row tag in `body` starts with its reference (as Excel, WPS,
+    LibreOffice and openpyxl write them); counting is far cheaper than parsing. Sheets whose
+    tags carry a namespace prefix never get here (see _measure_sheet)."""
+    return (body.count(b"<c ") == body.count(b'<c r="') and body.count(b"<row ") == body.count(b'<row r="')
+            and b"<c>" not in body and b"<c/>" not in body and b"<row>" not in body)
+
+
+def _check_extent(height: int, width: int, max_rows: int) -> None:
+    if width > MAX_COLUMNS:
+        raise WorkbookError("too_many_columns",
+                            f"表格有{width}列，超过了{MAX_COLUMNS}列的上限。请只保留模板中的列后重新上传")
+    # A few rows of titles, column numbers and notes come on top of the data rows.
+    if height > max_rows + HEADER_SEARCH_ROWS:
+        raise WorkbookError("too_many_rows",
+                            f"表格超过{max_rows}行的上限（每个文件最多导入{max_rows}行数据），请拆分为多个文件后分别导入")
+
+
+@dataclass
+class XlsxLayout:
+    """Where a checked .xlsx keeps its sheets and the parts a sheet needs to be read alone."""
+
+    parts: dict[str, str]  # sheet name -> part path
+    extents: dict[str, tuple[int, int, bool]]  # part path -> (rows, columns, every tag referenced)
+    shared_parts: tuple[str, ...]  # workbook, relationships, shared strings, styles
+
+
+def check_xlsx(path: Path, max_rows: int = MAX_ROWS) -> XlsxLayout:
+    """Refuse damaged, encrypted, oversized and bomb-like .xlsx containers before parsing."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise WorkbookError("bad_zip", "文件已损坏，无法作为Excel工作簿打开，请重新保存后上传") from None
+    with archive:
+        names = set(archive.namelist())
+        if not all(member in names for member in XLSX_MEMBERS):
+            raise WorkbookError("not_workbook", "压缩包中没有Excel工作簿的内容，请上传.xlsx或.xls文件")
+        total = sum(info.file_size for info in archive.infolist())
+        if total > MAX_UNCOMPRESSED:
+            raise WorkbookError("too_large_uncompressed",
+                                f"文件解压后超过{MAX_UNCOMPRESSED // (1024 * 1024)}MB，请删除多余的工作表、图片或空白行列后重新上传")
+        try:
+            parts = {name: part for name, part in _sheet_parts(archive).items() if part in names}
+            extents = {part: _measure_sheet(archive, part, max_rows) for part in parts.values()}
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+            raise WorkbookError("bad_zip", "文件内容已损坏（压缩数据校验失败），请重新保存后上传") from None
+        shared = tuple(n for n in (*_SHARED_PARTS, *_workbook_parts(archive, ("sharedStrings", "styles")))
+                       if n in names)
+    return XlsxLayout(parts, extents, shared)
+
+
+@dataclass
+class Sheet:
+    """The data sheet of an upload: header match plus the rows below the header."""
+
+    name: str
+    match: HeaderMatch
+    rows: Iterator[tuple[int, list]]  # (row number as Excel shows it, cells from column A), header included
+    header_row: int
+    height: int = 0  # rows the sheet spans, for progress
+    notes: dict = field(default_factory=dict)  # values read from title rows, e.g. 批准文号
+
+
+def open_workbook(path: Path, kind: str):
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise WorkbookError("encrypted", "文件设置了打开密码，请在WPS或Excel中取消密码后重新上传") from None
+    except (python_calamine.CalamineError, python_calamine.ZipError, python_calamine.XmlError, ValueError, OSError) as exc:
+        if kind == "xls" and _ole_is_encrypted_xlsx(path):
+            raise WorkbookError("encrypted", "文件设置了打开密码，请在WPS或Excel中取消密码后重新上传") from None
+        raise WorkbookError("unreadable", f"无法读取该工作簿：{_short(exc)}。请用WPS或Excel打开后另存为.xlsx再上传") from None
+
+
+def _ole_is_encrypted_xlsx(path: Path) -> bool:
+    # A password-protected .xlsx is an OLE2 file holding the encrypted package under this name.
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    return "EncryptionInfo".encode("utf-16-le") in head or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in head
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _get_sheet(workbook, name: str):
+    try:
+        return workbook.get_sheet_by_name(name)
+    except python_calamine.PasswordError:
+        raise WorkbookError("encrypted", "工作表设置了密码，请取消密码后重新上传") from None
+    except Exception as exc:  # calamine raises plain errors for malformed parts
+        raise WorkbookError("unreadable", f"无法读取工作表“{name}”：{_short(exc)}") from None
+
+
+def _whole_sheet_rows(workbook, name: str, max_rows: int) -> Iterator[tuple[int, list]]:
+    """Every row of a sheet loaded at once (.xls, or sheets whose XML cannot be split safely)."""
+    sheet = _get_sheet(workbook, name)
+    _check_extent(sheet.height, sheet.width, max_rows)
+    start_row, start_col = sheet.start or (0, 0)
+    pad = [""] * start_col
+    for index, cells in enumerate(sheet.to_python(skip_empty_area=True)):
+        yield start_row + index + 1, pad + cells if pad else cells
+
+
+def _sheet_pieces(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The sheet's XML cut at row boundaries into standalone sheets of PIECE_ROWS rows."""
+    with archive.open(part) as stream:
+        pending, head, positions = bytearray(), None, []
+        while True:
+            chunk = stream.read(_CHUNK)
+            scan_from = max(0, len(pending) - 5)
+            pending += chunk
+            if head is None:
+                start = pending.find(b"<sheetData")
+                close = pending.find(b">", start) if start >= 0 else -1
+                if close < 0:
+                    if not chunk:
+                        yield bytes(pending)
+                        return
+                    continue
+                if pending[close - 1:close] == b"/":  # <sheetData/>: no rows at all
+                    yield bytes(pending) + stream.read()
+                    return
+                head = bytes(pending[:close + 1])
+                del pending[:close + 1]
+                scan_from = 0
+            for match in _ROW_TAG.finditer(pending, scan_from):
+                if not positions or match.start() > positions[-1]:
+                    positions.append(match.start())
+            while len(positions) > PIECE_ROWS:
+                cut = positions[PIECE_ROWS]
+                yield head + pending[:cut] + b"</sheetData></worksheet>"
+                del pending[:cut]
+                positions = [p - cut for p in positions[PIECE_ROWS:]]
+            if not chunk:
+                end = pending.find(b"</sheetData>")
+                yield head + pending[:end if end >= 0 else len(pending)] + b"</sheetData></worksheet>"
+                return
+
+
+def _piecewise_rows(path: Path, layout: XlsxLayout, name: str) -> Iterator[tuple[int, list]]:
+    """Every row of a large sheet, PIECE_ROWS at a time, each piece read by calamine on its own.
+
+    calamine builds a dense in-memory range of the whole sheet (about 100 bytes a cell); a
+    piece of the sheet beside the workbook's styles keeps that bounded. Producers number
+    shared strings in order of first use, so a piece gets the table only up to the highest
+    entry it refers to: calamine then parses a prefix of it per piece, not all of it.
+    """
+    part = layout.parts[name]
+    with zipfile.ZipFile(path) as archive:
+        shared = {member: archive.read(member) for member in layout.shared_parts}
+        strings_part = next((m for m in shared if m in _workbook_parts(archive, ("sharedStrings",))), None)
+        strings = shared.pop(strings_part) if strings_part else b""
+        entry_starts = array("q", (m.start() for m in _SST_ENTRY.finditer(strings)))
+        for xml in _sheet_pieces(archive, part):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as piece:
+                for member, data in shared.items():
+                    piece.writestr(member, data)
+                if strings_part:
+                    used = _SST_REF.findall(xml)
+                    last = max(map(int, used)) + 1 if used else 0
+                    end = entry_starts[last] if last < len(entry_starts) else len(strings)
+                    prefix = strings[:end] if last < len(entry_starts) else strings
+                    piece.writestr(strings_part, prefix + (b"</sst>" if last < len(entry_starts) else b""))
+                piece.writestr(part, xml)
+            del xml
+            buffer.seek(0)
+            try:
+                workbook = python_calamine.CalamineWorkbook.from_filelike(buffer)
+            except Exception as exc:
+                raise WorkbookError("unreadable", f"无法读取该工作簿：{_short(exc)}") from None
+            sheet = _get_sheet(workbook, name)
+            start_row, start_col = sheet.start or (0, 0)
+            pad = [""] * start_col
+            rows = sheet.to_python(skip_empty_area=True) if sheet.height else []
+            del sheet, workbook, buffer
+            for index, cells in enumerate(rows):
+                yield start_row + index + 1, pad + cells if pad else cells
+            del rows  # before the next piece is read, not after
+
+
+def _sheet_rows(path: Path, kind: str, workbook, layout: XlsxLayout | None, name: str,
+                max_rows: int) -> Iterator[tuple[int, list]]:
+    if layout is not None and name in layout.parts:
+        height, _, referenced = layout.extents[layout.parts[name]]
+        if referenced and height > PIECE_ROWS:
+            return _piecewise_rows(path, layout, name)
+    return _whole_sheet_rows(workbook, name, max_rows)
+
+
+def find_data_sheet(path: Path, kind: str, max_rows: int = MAX_ROWS) -> Sheet:
+    """Open the workbook and locate the sheet and row holding a known header."""
+    layout = check_xlsx(path, max_rows) if kind == "xlsx" else None
+    workbook = open_workbook(path, kind)
+    try:
+        names = list(workbook.sheet_names)
+    except Exception:
+        names = []
+    if not names:
+        raise WorkbookError("no_sheet", "工作簿中没有工作表")
+    # The national template's data sheet first, then every other sheet in order.
+    ordered = [n for n in names if n == "信息填报"] + [n for n in names if n != "信息填报" and n not in REFERENCE_SHEETS]
+    best_partial: tuple[str, HeaderMatch] | None = None
+    for name in ordered:
+        rows = _sheet_rows(path, kind, workbook, layout, name, max_rows)
+        head_rows = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+        for index, (number, cells) in enumerate(head_rows):
+            match = match_header(cells)
+            if match is None:
+                continue
+            match.row_index = index
+            if match.missing:
+                if best_partial is None or len(match.columns) > len(best_partial[1].columns):
+                    best_partial = (name, match)
+                continue
+            height = layout.extents[layout.parts[name]][0] if layout and name in layout.parts else 0
+            return Sheet(name=name, match=match, rows=itertools.chain(head_rows, rows), header_row=number,
+                         height=height or (head_rows[-1][0] if head_rows else 0),
+                         notes=_title_notes([cells for _, cells in head_rows[:index]]))
+    raise WorkbookError("layout_unknown", unknown_layout_message(best_partial))
+
+
+_APPROVAL = re.compile(r"(?:批准文号|资格文件号|证书批文号)\s*[:：]\s*(\S.*)")
+
+
+def _title_notes(rows: list) -> dict:
+    """Values stated once above the header for every row, such as Shaanxi's "批准文号：…"."""
+    notes = {}
+    for cells in rows:
+        for cell in cells:
+            match = _APPROVAL.search(clean(cell)) if isinstance(cell, str) else None
+            if match:
+                notes["approval_doc_no"] = match.group(1).strip()
+    return notes
+
+
+def unknown_layout_message(partial: tuple[str, HeaderMatch] | None) -> str:
+    if partial is not None:
+        name, match = partial
+        layout = match.layout
+        missing = "、".join(c.header for c in layout.columns if c.field in match.missing)
+        return (f"工作表“{name}”看起来是{layout.title}，但缺少以下列：{missing}。"
+                f"该模板的列依次为：{layout.header_list()}")
+    expected = "；".join(f"{layout.title}：{layout.header_list()}" for layout in LAYOUTS)
+    return f"无法识别表格格式：在前{HEADER_SEARCH_ROWS}行中没有找到表头行。系统可识别以下模板的表头——{expected}"
