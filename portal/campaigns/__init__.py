@@ -1,0 +1,3 @@
+from portal.campaigns.routes import bp
+
+__all__ = ["bp"]
