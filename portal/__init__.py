@@ -46,15 +46,24 @@ def create_app(test_config: dict | None = None) -> Flask:
             return None
         return user
 
-    from portal import security
+    from portal import logredact, security
     security.init_app(app)
+    logredact.init_app(app)
 
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.campaigns import bp as campaigns_bp
+    from portal.entry import bp as entry_bp
+    from portal.excel import bp as excel_bp
+    from portal.letters import bp as letters_bp
     from portal.main import bp as main_bp
+    from portal.notices import bp as notices_bp
     from portal.records import bp as records_bp
+    from portal.review import bp as review_bp
+    from portal.verify import bp as verify_bp
 
-    for blueprint in (auth_bp, main_bp, records_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
+                      letters_bp, campaigns_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

@@ -12,11 +12,14 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text
 
+from portal.campaigns.demo import ensure_demo_campaign
 from portal.domain.creditcode import build_credit_code
 from portal.domain.idnumber import build_resident_id
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, CodeItem, Organization, Person, User
+from portal.notices.demo import ensure_demo_notices
+from portal.verify.keys import demo_api_key, ensure_demo_api_key
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -250,10 +253,13 @@ def run(certificates: int, seed: int = 2026) -> None:
     orgs = _ensure_orgs()
     db.session.commit()
     _ensure_accounts(orgs)
+    ensure_demo_api_key()
     have = db.session.scalar(select(func.count()).select_from(Certificate).where(
         Certificate.org_id.in_([o.id for o in orgs.values()]))) or 0
     if have < certificates:
         _add_certificates(certificates - have, orgs, seed + have)
+    ensure_demo_notices()
+    ensure_demo_campaign()
 
 
 def summary() -> dict:
@@ -279,7 +285,7 @@ def summary() -> dict:
     return {
         "accounts": accounts,
         "verifiable": verifiable,
-        "api_key": None,
+        "api_key": demo_api_key(),
         "status_counts": {status: counts.get(status, 0) for status in STATUSES},
         "foreign_certificate_url": f"/certificates/{foreign}" if foreign else None,
     }

@@ -51,7 +51,7 @@ if ! grep -q "version:\"$HTMX_VERSION\"" static/vendor/htmx.min.js 2>/dev/null; 
   cp "$workdir/node_modules/htmx.org/dist/htmx.min.js" static/vendor/htmx.min.js
 fi
 
-if [ -f scripts/build_fonts.py ]; then
-  "$VENV/bin/python" scripts/build_fonts.py
-fi
+"$VENV/bin/python" scripts/build_fonts.py
+# The portal's own CA (instance/ca, outside the database) signs letters for units without a seal.
+"$VENV/bin/flask" --app wsgi signing-ca >/dev/null
 log "ready"

@@ -1,25 +1,14 @@
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from portal.admin.forms import CodeItemForm
 from portal.admin.services import items_of, key_taken, save_item
+from portal.auth.decorators import admin_required
 from portal.extensions import db
 from portal.models import CodeItem
 from portal.models.codes import CODE_KINDS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
 
 
 @bp.get("/codes")

@@ -9,24 +9,41 @@ Glossary (Chinese term → name in code):
   采集任务 Campaign · 各级截止时间 CampaignDeadline.
 """
 from portal.models.audit import AuditEntry
+from portal.models.blacklist import BlacklistEntry
 from portal.models.campaign import Campaign, CampaignDeadline
 from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
 from portal.models.evidence import EvidenceFile
+from portal.models.import_job import ImportJob
 from portal.models.org import Organization
+from portal.models.notice import NoticeEntry, Objection, PublicNotice, WorkdayOverride, WorkdayYear
 from portal.models.person import Person
 from portal.models.region import Region
 from portal.models.user import User
+from portal.models.verification import ApiKey, CertificateCorrection, VerificationLookup
+from portal.models.document import IssuedDocument, SigningCredential
 
 __all__ = [
+    "IssuedDocument",
+    "SigningCredential",
     "AuditEntry",
+    "BlacklistEntry",
     "Campaign",
     "CampaignDeadline",
     "Certificate",
     "CodeItem",
     "EvidenceFile",
+    "ImportJob",
+    "NoticeEntry",
+    "Objection",
     "Organization",
+    "PublicNotice",
+    "WorkdayOverride",
+    "WorkdayYear",
     "Person",
     "Region",
     "User",
+    "ApiKey",
+    "CertificateCorrection",
+    "VerificationLookup",
 ]

@@ -15,6 +15,13 @@ class Certificate(db.Model):
     __table_args__ = (
         Index("ix_certificates_status_region_id", "status", "unit_region_code", "id"),
         Index("ix_certificates_org_status_id", "org_id", "status", "id"),
+        # Review-queue filters read in id order, so a filter matching few rows is still a short scan.
+        Index("ix_certificates_series_id", "series", "id"),
+        Index("ix_certificates_level_id", "level", "id"),
+        Index("ix_certificates_review_year_id", "review_year", "id"),
+        # Certificate-number prefix search: LIKE 'x%' can only use a pattern-ops index under a
+        # non-"C" collation (C.UTF-8 included, before PostgreSQL 17).
+        Index("ix_certificates_cert_no_pattern", "cert_no", postgresql_ops={"cert_no": "varchar_pattern_ops"}),
     )
     __scope__ = {"org": "org_id", "region": "unit_region_code", "person": "person_id",
                  "committee": "committee_id"}

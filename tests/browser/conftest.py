@@ -20,7 +20,9 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread, which
+# would stop later tests (PDF signing uses asyncio.run) if it stayed open for the session.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
