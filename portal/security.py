@@ -13,6 +13,14 @@ CSP = (
     "base-uri 'self'; object-src 'none'"
 )
 
+ERROR_PAGES = {
+    403: ("无权访问", "您没有权限执行此操作。"),
+    404: ("页面不存在", "您访问的页面或记录不存在，或不在您的管辖范围内。"),
+    413: ("文件过大", "上传的内容超过了允许的大小。"),
+    429: ("请求过于频繁", "您的请求过于频繁，请稍后再试。"),
+    500: ("系统繁忙", "服务器处理请求时出错，您的数据没有被修改，请稍后重试。"),
+}
+
 
 def init_app(app) -> None:
     @app.before_request
@@ -49,27 +57,11 @@ def init_app(app) -> None:
         return render_template("errors/error.html", code=400, title="请求已失效",
                                message="页面已过期或请求来源无法验证（CSRF 校验失败），请刷新页面后重试。"), 400
 
-    @app.errorhandler(403)
-    def forbidden(error):
-        return render_template("errors/error.html", code=403, title="无权访问",
-                               message="您没有权限执行此操作。"), 403
+    for code, (title, message) in ERROR_PAGES.items():
+        app.register_error_handler(code, _error_page(code, title, message))
 
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/error.html", code=404, title="页面不存在",
-                               message="您访问的页面或记录不存在，或不在您的管辖范围内。"), 404
 
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_template("errors/error.html", code=413, title="文件过大",
-                               message="上传的内容超过了允许的大小。"), 413
-
-    @app.errorhandler(429)
-    def too_many(error):
-        return render_template("errors/error.html", code=429, title="请求过于频繁",
-                               message="您的请求过于频繁，请稍后再试。"), 429
-
-    @app.errorhandler(500)
-    def server_error(error):
-        return render_template("errors/error.html", code=500, title="系统繁忙",
-                               message="服务器处理请求时出错，您的数据没有被修改，请稍后重试。"), 500
+def _error_page(code: int, title: str, message: str):
+    def handler(error):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    return handler
