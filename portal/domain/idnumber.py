@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime
+from operator import mul
 
 from .problems import Problem, error, has_errors, warning
 from .text import clean
@@ -22,9 +23,11 @@ PROVINCE_CODES = frozenset(
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
+_ZERO_WEIGHT = ord("0") * sum(_WEIGHTS)
 _EARLIEST_BIRTH = date(1900, 1, 1)
 # Excel keeps 15 significant digits, so a longer number stored as a cell value is already damaged.
 _EXCEL_DIGITS = 15
+_LAST_CHARS = frozenset("0123456789Xx")
 
 RESIDENT_ID_TYPES = ("居民身份证", "身份证", "二代身份证")
 OTHER_ID_TYPES = (
@@ -37,6 +40,7 @@ OTHER_ID_TYPES = (
     "外国人永久居留身份证",
 )
 ID_TYPES = (RESIDENT_ID_TYPES[0],) + OTHER_ID_TYPES
+_TYPE_NAMES = frozenset(RESIDENT_ID_TYPES + OTHER_ID_TYPES)  # already clean: clean() keeps them as they are
 
 _OTHER_DOC = re.compile(r"[A-Z0-9]{5,20}")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+", re.IGNORECASE)
@@ -62,7 +66,8 @@ def _failed(problems: list[Problem]) -> IdNumberResult:
 
 
 def _check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    # ASCII digits only: each byte minus ord("0") is its value.
+    total = sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO_WEIGHT
     return _CHECK_CHARS[total % 11]
 
 
@@ -101,6 +106,9 @@ def check_resident_id(
 ) -> IdNumberResult:
     """Check a 居民身份证 number; a 15-digit old number is converted to 18 digits."""
     today = today or date.today()
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
+        # The usual cell: 17 ASCII digits and a digit or X, nothing to clean, no number damage.
+        return _resident_checks(raw.upper() if raw[17] == "x" else raw, field, region_known, today)
     damaged = _excel_number_problem(raw, field)
     if damaged:
         return _failed([damaged])
@@ -127,8 +135,14 @@ def check_resident_id(
         return _failed([error(
             field, "id_characters", f"居民身份证号码第18位应为数字或X，实际为“{text[17]}”"
         )])
+    return _resident_checks(text, field, region_known, today)
 
+
+def _resident_checks(text: str, field: str, region_known: Callable[[str], bool] | None,
+                     today: date) -> IdNumberResult:
+    """The rules on a number already known to be 15 or 18 ASCII digits (the last may be X)."""
     problems: list[Problem] = []
+    body = text if len(text) == 15 else text[:17]
     converted = len(text) == 15
     first17 = text[:6] + "19" + text[6:] if converted else body
 
@@ -164,7 +178,7 @@ def check_resident_id(
             f"证件号码校验位错误：按前17位计算应为{expected}，实际为{text[17]}",
         ))
 
-    if has_errors(problems):
+    if problems and has_errors(problems):
         return _failed(problems)
 
     if converted:
@@ -192,7 +206,7 @@ def check_id_document(
     type_field: str = "id_type",
 ) -> IdNumberResult:
     """Check a number according to its 证件类型; only the resident ID has a checksum."""
-    type_name = clean(id_type)
+    type_name = id_type if type(id_type) is str and id_type in _TYPE_NAMES else clean(id_type)
     if not type_name:
         return _failed([error(
             type_field, "id_type_required", f"请填写证件类型：{'、'.join(ID_TYPES)}之一"

@@ -15,6 +15,9 @@ MAX_LENGTH = 50
 _DOT_LOOKALIKES = "\u2022\u30fb\uff65\uff0e\u2027.\u2219\u22c5\u0387"
 _ANY_DOT = _DOT_LOOKALIKES + MIDDLE_DOT
 _LATIN_WORDS_SPACE = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])\s+(?=[A-Za-z\u00c0-\u024f])")
+_DOTS_REPEATED = re.compile(f"[{re.escape(_ANY_DOT)}]{{2,}}")
+# Only the characters _is_han accepts: such a name passes every rule below unchanged.
+_HAN_ONLY = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f\u3007]+")
 
 
 def _is_han(ch: str) -> bool:
@@ -40,6 +43,9 @@ def check_person_name(raw, field: str = "name") -> tuple[str | None, list[Proble
     if not text:
         return None, [error(field, "name_required", "姓名不能为空")]
 
+    if len(text) <= MAX_LENGTH and _HAN_ONLY.fullmatch(text):
+        return text, []
+
     problems: list[Problem] = []
     if len(text) > MAX_LENGTH:
         problems.append(error(
@@ -50,7 +56,7 @@ def check_person_name(raw, field: str = "name") -> tuple[str | None, list[Proble
         problems.append(error(
             field, "name_dot_position", "间隔号“·”只能出现在姓名中间，不能在开头或结尾"
         ))
-    elif re.search(f"[{re.escape(_ANY_DOT)}]{{2,}}", text):
+    elif _DOTS_REPEATED.search(text):
         problems.append(error(field, "name_dot_repeated", "姓名中不能连续出现两个间隔号“·”"))
     else:
         found = sorted({ch for ch in text if ch in _DOT_LOOKALIKES})

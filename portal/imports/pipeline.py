@@ -7,11 +7,13 @@ completely (all-or-nothing) and its commit makes it visible at once.
 """
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -156,6 +158,19 @@ class Importer:
 
     # The run ---------------------------------------------------------------------------------
     def run(self, path: Path, kind: str, *, write: bool = False, mode: str = "valid") -> Report:
+        # A large file allocates millions of short-lived objects (cells, rows, problems); the
+        # cyclic collector would walk the application's own long-lived objects again and again
+        # (0.7 s in a check of 100 000 rows). Reference counting frees the rows; anything
+        # cyclic waits for the first collection after the run.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(path, kind, write=write, mode=mode)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _run(self, path: Path, kind: str, *, write: bool, mode: str) -> Report:
         if write and self.org is None:
             raise ValueError("writing needs the holding organisation")
         sheet = find_data_sheet(Path(path), kind, self.max_rows)
@@ -174,13 +189,20 @@ class Importer:
             db.session.execute(text("SET LOCAL enable_seqscan = off"))
         expected = max(0, sheet.height - sheet.header_row)
         columns = list(match.columns.items())
+        fields = tuple(f for f, _ in columns)
+        # All mapped cells at once when the row reaches the last mapped column (the usual case).
+        pick = itemgetter(*(i for _, i in columns)) if len(columns) > 1 else None
+        width = max(i for _, i in columns) + 1
         if self.progress:
             self.progress(0, expected)
         pending: list[CheckedRow] = []
         for number, cells in sheet.rows:
             if number <= sheet.header_row:
                 continue
-            values = {f: (cells[i] if i < len(cells) else None) for f, i in columns}
+            if pick is not None and len(cells) >= width:
+                values = dict(zip(fields, pick(cells)))
+            else:
+                values = {f: (cells[i] if i < len(cells) else None) for f, i in columns}
             if skip_reason(cells, values, layout):
                 continue
             report.rows_total += 1
