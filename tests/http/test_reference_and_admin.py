@@ -1,4 +1,5 @@
 """Reference data as shipped, and its maintenance by an administrator."""
+import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -21,7 +22,22 @@ def test_official_codes_are_only_those_known_from_a_standard(app_ctx):
     assert all(i.official_code is None and "官方代码未知" in (i.note or "") for i in unknown)
 
 
-def test_admin_renames_a_series_and_the_change_is_audited(client, auth, demo, app):
+@pytest.fixture
+def restore_engineering(app):
+    """Code tables are reference data kept across tests: put the edited entry back afterwards."""
+    fields = ("name", "former_names", "sort", "active", "note", "official_code")
+    query = select(CodeItem).where(CodeItem.kind == "title_series", CodeItem.key == "engineering")
+    with app.app_context():
+        original = {f: getattr(db.session.scalar(query), f) for f in fields}
+    yield
+    with app.app_context():
+        item = db.session.scalar(query)
+        for field, value in original.items():
+            setattr(item, field, value)
+        db.session.commit()
+
+
+def test_admin_renames_a_series_and_the_change_is_audited(client, auth, demo, app, restore_engineering):
     with app.app_context():
         item = db.session.scalar(select(CodeItem).where(CodeItem.kind == "title_series", CodeItem.key == "engineering"))
         item_id = item.id
