@@ -85,7 +85,21 @@ def test_a_zip_that_is_not_a_workbook_is_refused(client, auth, demo):
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
     auth.login("unit_demo")
-    assert "没有工作簿内容" in _upload(client, buffer.getvalue()).get_data(as_text=True)
+    assert "没有Excel工作簿的内容" in _upload(client, buffer.getvalue()).get_data(as_text=True)
+
+
+def test_a_sheet_claiming_a_million_rows_is_refused_before_it_is_read(client, auth, demo):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "姓名", "证件号码", "证书编号"])
+    sheet.append([1, "张三", None, "鲁1"])
+    sheet["XFD1048576"] = "x"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("unit_demo")
+    response = _upload(client, buffer.getvalue())
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "表格超过5000行的上限" in body
 
 
 def test_row_and_size_limits_are_explained(client, auth, app, demo, monkeypatch):
