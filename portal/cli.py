@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal.domain.passwords import check_password_policy
 from portal.extensions import db
 from portal.models import CodeItem, Organization, User
 from portal.models.user import ROLES
@@ -61,8 +62,9 @@ def demo_command(certificates: int, as_json: bool):
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user_command(username: str, role: str, org_code: str | None, display_name: str | None, password: str):
     """Create an account for an operator."""
-    if len(password) < 10:
-        raise click.ClickException("密码至少10位")
+    problems = check_password_policy(password, username)
+    if problems:
+        raise click.ClickException("；".join(p.message for p in problems))
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise click.ClickException(f"用户名 {username} 已存在")
     org = None

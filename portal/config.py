@@ -51,7 +51,13 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "64")) * 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_path / "uploads"),
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 30,
+        # Absolute session lifetime beside the idle timeout, whatever the activity.
+        "SESSION_ABSOLUTE_HOURS": float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
+        # Failed logins allowed before delays start (per typed username / per client network),
+        # the window they are counted in and the longest delay they grow to.
+        "LOGIN_FREE_FAILURES": 3,
+        "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
+        "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+        "LOGIN_MAX_DELAY_SECONDS": 300,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
     }

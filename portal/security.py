@@ -13,6 +13,8 @@ CSP = (
     "base-uri 'self'; object-src 'none'"
 )
 
+PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout", "static"}
+
 ERROR_PAGES = {
     403: ("无权访问", "您没有权限执行此操作。"),
     404: ("页面不存在", "您访问的页面或记录不存在，或不在您的管辖范围内。"),
@@ -24,19 +26,33 @@ ERROR_PAGES = {
 
 def init_app(app) -> None:
     @app.before_request
-    def expire_idle_session():
+    def expire_session():
         if not current_user.is_authenticated:
             return None
         now = time.time()
         idle_limit = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-        last_seen = session.get("last_seen")
-        if last_seen is not None and now - last_seen > idle_limit:
+        absolute_limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+        last_seen, login_at = session.get("last_seen"), session.get("login_at")
+        message = None
+        if login_at is None or now - login_at > absolute_limit:
+            message = "登录已超过有效期，请重新登录。"
+        elif last_seen is not None and now - last_seen > idle_limit:
+            message = f"登录已超时（超过{int(idle_limit // 60)}分钟无操作），请重新登录。"
+        if message:
             logout_user()
             session.clear()
-            flash("登录已超时（超过30分钟无操作），请重新登录。", "warning")
+            flash(message, "warning")
             return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
         session["last_seen"] = now
         session.permanent = True
+        return None
+
+    @app.before_request
+    def require_own_password():
+        # A generated password (bulk accounts, reset) is known to whoever handed it over.
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS):
+            return redirect(url_for("auth.password"))
         return None
 
     @app.after_request

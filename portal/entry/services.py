@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import secrets
-import string
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +13,7 @@ from portal.access import scoped
 from portal.domain.dates import format_iso, parse_date
 from portal.domain.idnumber import check_id_document, cross_check
 from portal.domain.names import check_person_name
+from portal.domain.passwords import generate_password
 from portal.domain.problems import Problem, error, has_errors, warning
 from portal.domain.regions import parse_region_cell
 from portal.domain.scope import HANDLING_STATUSES, check_scope
@@ -456,14 +455,6 @@ class AccountLine:
     person_existed: bool = False
 
 
-def _initial_password() -> str:
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(10))
-        if any(c.isdigit() for c in candidate) and any(c.isalpha() for c in candidate):
-            return candidate
-
-
 def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
     """Each line: 姓名, 证件号码[, 手机号] (resident IDs; separated by tab, comma or spaces)."""
     lines = []
@@ -529,9 +520,9 @@ def create_accounts(user, text: str) -> tuple[list[AccountLine], str | None]:
             audit.record("create", "person", person.id, actor=user,
                          diff={"name": [None, person.name], "id_number": [None, person.id_number]})
         line.username = line.id_number
-        line.password = _initial_password()
+        line.password = generate_password()
         account = User(username=line.username, display_name=person.name, role="person", org_id=org.id,
-                       person_id=person.id, phone=line.phone)
+                       person_id=person.id, phone=line.phone, must_change_password=True)
         account.set_password(line.password)
         db.session.add(account)
         db.session.flush()

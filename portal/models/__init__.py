@@ -5,7 +5,7 @@ Glossary (Chinese term → name in code):
   职改办 (县/市/省) county_office / city_office / province_office · 评委会办事机构 committee ·
   人才服务/档案托管机构 talent_center · 专业技术人员 Person · 职称证书 Certificate ·
   证书编号 cert_no · 职称系列 series · 职称级别 level · 职称名称 title_name · 取得方式 obtain_method ·
-  佐证材料 EvidenceFile · 审核/操作留痕 AuditEntry · 代码表 CodeItem ·
+  佐证材料 EvidenceFile · 审核/操作留痕 AuditEntry · 代码表 CodeItem · 登录日志 LoginEvent ·
   采集任务 Campaign · 各级截止时间 CampaignDeadline.
 """
 from portal.models.audit import AuditEntry
@@ -15,6 +15,7 @@ from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
 from portal.models.evidence import EvidenceFile
 from portal.models.import_job import ImportJob
+from portal.models.login_event import LoginEvent
 from portal.models.org import Organization
 from portal.models.notice import NoticeEntry, Objection, PublicNotice, WorkdayOverride, WorkdayYear
 from portal.models.person import Person
@@ -34,6 +35,7 @@ __all__ = [
     "CodeItem",
     "EvidenceFile",
     "ImportJob",
+    "LoginEvent",
     "NoticeEntry",
     "Objection",
     "Organization",

@@ -2,12 +2,13 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
 from portal.models._types import created_at
+from portal.models.org import Organization
 
 ROLES = {
     "person": "专业技术人员",
@@ -23,6 +24,7 @@ ROLES = {
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __scope__ = {"org": "org_id", "region": "org_region_code", "person": "person_id"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -33,14 +35,19 @@ class User(UserMixin, db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set for generated passwords (bulk accounts, resets): the holder must choose their own first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on password change or forced logout: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at = created_at()
 
     org = relationship("Organization")
+    # The owning organisation's region, so offices see the accounts of their region's subtree.
+    org_region_code = column_property(
+        select(Organization.region_code).where(Organization.id == org_id).correlate_except(Organization)
+        .scalar_subquery())
     person = relationship("Person")
 
     def set_password(self, password: str) -> None:

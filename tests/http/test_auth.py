@@ -1,11 +1,11 @@
-"""Login, lockout, idle expiry, session renewal, CSRF and security headers."""
+"""Login, growing delays, idle expiry, session renewal, CSRF and security headers."""
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import LoginEvent, User
 from tests.conftest import DEMO_PASSWORD, csrf_token_of
 
 
@@ -21,27 +21,71 @@ def test_login_lands_on_home_with_role(client, auth, demo):
     assert "县级职改办" in page and "东港区职称改革领导小组办公室" in page
 
 
-def test_five_failures_lock_the_account_for_thirty_minutes(client, auth, demo, app):
-    for _ in range(4):
-        page = auth.login("unit_demo", "wrong").get_data(as_text=True)
-        assert "用户名或密码错误" in page and "账户已锁定" not in page
-    page = auth.login("unit_demo", "wrong").get_data(as_text=True)
-    assert "账户已锁定30分钟" in page
-    # Even the right password is refused while locked.
-    response = auth.login("unit_demo", DEMO_PASSWORD)
-    assert response.status_code == 200 and "账户已锁定" in response.get_data(as_text=True)
-    assert client.get("/home").status_code == 302
-    user = _user(app, "unit_demo")
-    locked_until = user.locked_until if user.locked_until.tzinfo else user.locked_until.replace(tzinfo=timezone.utc)
-    assert timedelta(minutes=29) < locked_until - datetime.now(timezone.utc) <= timedelta(minutes=30)
-
-
-def test_lock_expires_after_thirty_minutes(client, auth, demo, app):
+def _age_login_events(app, seconds: int) -> None:
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "unit_demo"))
-        user.locked_until = datetime.now(timezone.utc) - timedelta(minutes=1)
+        db.session.execute(update(LoginEvent).values(at=LoginEvent.at - timedelta(seconds=seconds)))
         db.session.commit()
-    assert auth.login("unit_demo").status_code == 302
+
+
+def test_failures_slow_a_username_down_instead_of_locking_it(client, auth, demo, app):
+    for _ in range(3):
+        assert "用户名或密码错误" in auth.login("unit_demo", "wrong").get_data(as_text=True)
+    # The fourth try within a second is refused unread, even with the right password.
+    page = auth.login("unit_demo", DEMO_PASSWORD).get_data(as_text=True)
+    assert "请 1 秒后再试" in page and "锁定" not in page
+    assert client.get("/home").status_code == 302
+    _age_login_events(app, 2)
+    assert auth.login("unit_demo", DEMO_PASSWORD).headers["Location"].endswith("/home")
+
+
+def test_delays_double_up_to_a_ceiling(app, demo):
+    from portal.auth.services import login_wait, truncate_address, username_digest
+
+    with app.test_request_context():
+        now = datetime.now(timezone.utc)
+        digest = username_digest("unit_demo")
+        waits = []
+        for _ in range(14):
+            db.session.add(LoginEvent(at=now, username_digest=digest, outcome="failure", address="10.9.8.*"))
+            db.session.flush()
+            waits.append(login_wait(digest, truncate_address("192.0.2.1"), now))
+        assert waits[:8] == [0, 0, 1, 2, 4, 8, 16, 32] and waits[-1] == 300
+        # Past the ceiling the holder gets in again: no stranger can lock the account.
+        assert login_wait(digest, "192.0.2.*", now + timedelta(seconds=301)) == 0
+        db.session.rollback()
+
+
+def test_failures_from_one_network_slow_every_username_from_it(client, auth, demo):
+    for number in range(10):
+        auth.login(f"guess{number}", "wrong")
+    assert "秒后再试" in auth.login("unit_demo", DEMO_PASSWORD).get_data(as_text=True)
+
+
+def test_unknown_and_existing_accounts_answer_alike_even_when_slowed(client, auth, demo, app):
+    answers = {}
+    for username in ("nobody", "unit_demo"):
+        answers[username] = [_flash(auth.login(username, "wrong").get_data(as_text=True)) for _ in range(5)]
+        _age_login_events(app, 3600)
+    assert answers["nobody"] == answers["unit_demo"]
+    assert "用户名或密码错误" in answers["nobody"][0] and "秒后再试" in answers["nobody"][-1]
+
+
+def test_an_unknown_username_still_costs_a_password_check(client, auth, demo, monkeypatch):
+    from portal.auth import services
+
+    calls = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    auth.login("nobody", "whatever")
+    assert len(calls) == 1
+
+
+def test_disabled_account_says_so_only_to_the_right_password(client, auth, demo, app):
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "unit_demo")).active = False
+        db.session.commit()
+    assert "用户名或密码错误" in _flash(auth.login("unit_demo", "wrong").get_data(as_text=True))
+    assert "已停用" in _flash(auth.login("unit_demo", DEMO_PASSWORD).get_data(as_text=True))
 
 
 def _flash(page: str) -> str:

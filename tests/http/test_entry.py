@@ -364,7 +364,9 @@ def test_unit_opens_accounts_in_bulk(client, auth, demo, app):
         assert _count(AuditEntry, AuditEntry.action == "account_create") == 2
     auth.logout()
     password = page.split(a)[1].split('class="mono">')[1].split("<")[0]
-    assert auth.login(a, password).headers["Location"].endswith("/home")
+    # A generated password works once, to choose one's own.
+    assert auth.login(a, password).headers["Location"].endswith("/account/password")
+    assert client.get("/home").headers["Location"].endswith("/account/password")
 
 
 def test_one_bad_line_opens_no_account_at_all(client, auth, demo, app):

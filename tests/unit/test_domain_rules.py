@@ -281,3 +281,21 @@ def test_region_list_knows_retired_codes_and_the_check_warns_only():
     assert unknown.ok and [p.code for p in unknown.problems] == ["id_region_unknown"]
     assert parse_region_cell("370000000000山东省本级") == ("370000", [])
     assert parse_region_cell("37000012345x")[0] is None
+
+
+# --- passwords ---------------------------------------------------------------------------------------
+
+def test_password_policy():
+    from portal.domain.passwords import check_password_policy, generate_password
+
+    def codes(password, username="zhang3"):
+        return [p.code for p in check_password_policy(password, username)]
+
+    assert codes("Demo@2026") == []
+    assert codes("Ab1#") == ["password_short"]
+    assert codes("abcdefgh12") == ["password_classes"]
+    assert codes("Zhang3@2026") == ["password_username"]
+    assert codes("ABCdef123") == []
+    for _ in range(50):
+        generated = generate_password()
+        assert check_password_policy(generated, "anyone") == [] and not set(generated) & set("0O1lI")
