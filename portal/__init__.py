@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     logredact.init_app(app)
 
+    from portal.accounts import bp as accounts_bp
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.campaigns import bp as campaigns_bp
@@ -63,7 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.verify import bp as verify_bp
 
     for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
-                      letters_bp, campaigns_bp):
+                      letters_bp, campaigns_bp, accounts_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

@@ -1,0 +1,3 @@
+from portal.accounts.routes import bp
+
+__all__ = ["bp"]
