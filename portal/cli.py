@@ -1,4 +1,4 @@
-"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify."""
+"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify | audit-checkpoint."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,8 @@ from portal.models.user import ROLES
 
 
 def init_app(app) -> None:
-    for command in (seed_command, demo_command, create_user_command, audit_verify_command):
+    for command in (seed_command, demo_command, create_user_command, audit_verify_command,
+                    audit_checkpoint_command):
         app.cli.add_command(command)
 
 
@@ -84,12 +85,26 @@ def create_user_command(username: str, role: str, org_code: str | None, display_
 @click.command("audit-verify")
 @with_appcontext
 def audit_verify_command():
-    """Recompute the hash chain of the review trail; exit status 1 if anything was tampered with."""
-    from portal.audit import verify_chain
+    """Recompute the keyed hash chains of the trail and compare them with the latest checkpoint;
+    exit status 1 if anything was tampered with."""
+    from portal.audit import latest_checkpoint, verify_chain
 
     checked, problems = verify_chain()
     for problem in problems:
-        click.echo(f"留痕 #{problem.entry_id}（{problem.object_type} {problem.object_id}）：{problem.message}")
-    click.echo(f"已核验 {checked} 条留痕，发现 {len(problems)} 处问题。")
+        click.echo(f"留痕 #{problem.entry_id}（{problem.object_type} {problem.object_id}）[{problem.kind}]：{problem.message}")
+    checkpoint = latest_checkpoint()
+    anchor = f"对照检查点 #{checkpoint['id']}（{checkpoint['at']}）" if checkpoint else "尚无检查点，无法发现被整条或从末尾删除的留痕"
+    click.echo(f"已核验 {checked} 条留痕，{anchor}，发现 {len(problems)} 处问题。")
     if problems:
         sys.exit(1)
+
+
+@click.command("audit-checkpoint")
+@with_appcontext
+def audit_checkpoint_command():
+    """Write a signed checkpoint of every chain's head to AUDIT_CHECKPOINT_DIR (run it from cron too)."""
+    from portal.audit import checkpoint_dir, write_checkpoint
+
+    checkpoint = write_checkpoint()
+    click.echo(f"已写入检查点 #{checkpoint['id']}：{len(checkpoint['heads'])} 条链，{checkpoint['entries']} 条留痕，"
+               f"链首摘要 {checkpoint['head'][:16]}（{checkpoint_dir()}）")

@@ -7,15 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 
 
-def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else a random key kept in the instance folder.
+def _instance_secret(name: str, instance_path: Path) -> str:
+    """A key from the environment variable `name`, else a random one kept in the instance folder.
 
-    Keeping it on disk means sessions survive a restart of the demo server without anyone
-    having to invent a key; production sets SECRET_KEY explicitly.
+    Keeping it on disk means sessions (SECRET_KEY) and the trail (AUDIT_KEY) survive a restart
+    of the demo server without anyone having to invent a key; production sets both explicitly.
     """
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    key_file = instance_path / "secret_key"
+    if os.environ.get(name):
+        return os.environ[name]
+    key_file = instance_path / name.lower()
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))
@@ -37,7 +37,10 @@ def _database_url(instance_path: Path) -> str:
 def from_environment(instance_path: Path) -> dict:
     redis_url = os.environ.get("REDIS_URL") or None
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        "SECRET_KEY": _instance_secret("SECRET_KEY", instance_path),
+        # Keys the trail's hashes and checkpoints; never stored in the database.
+        "AUDIT_KEY": _instance_secret("AUDIT_KEY", instance_path),
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or str(instance_path / "audit-checkpoints"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

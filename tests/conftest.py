@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -49,6 +50,8 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing keeps fixtures quick
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "AUDIT_KEY": "test-audit-key",
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("audit-checkpoints")),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     })
@@ -79,13 +82,15 @@ def _clear_data(app) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_state(request):
-    """Every test starts with reference data only and empty rate-limit counters."""
+    """Every test starts with reference data only, empty rate-limit counters and no trail checkpoints."""
     yield
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         _clear_data(app)
         with app.app_context():
             limiter.reset()
+            for checkpoint in Path(app.config["AUDIT_CHECKPOINT_DIR"]).glob("*.json"):
+                checkpoint.unlink()
 
 
 @pytest.fixture

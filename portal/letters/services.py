@@ -217,7 +217,11 @@ def _issue(*, kind: str, title: str, org: Organization | None, person: Person | 
         raise LetterError(str(exc)) from None
     number = new_number(kind)
     try:
-        signed = sign_pdf(build(number, public_url(number)), signer, reason=reason, stamp_text_lines=stamp)
+        # The signed reason names the trail's latest checkpoint: a later rewrite of history
+        # contradicts every document issued since.
+        anchor = audit.checkpoint_stamp()
+        signed = sign_pdf(build(number, public_url(number)), signer, reason=f"{reason}（{anchor}）" if anchor else reason,
+                          stamp_text_lines=stamp)
     except SigningError as exc:
         db.session.rollback()
         raise LetterError(str(exc)) from None

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import DDL, JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -10,8 +10,9 @@ from portal.models._types import utcnow
 class AuditEntry(db.Model):
     """One signed step in the trail of a record (谁审核谁签字): append-only, hash-chained.
 
-    Each entry carries the hash of the previous entry of the same record, so removing or
-    editing an entry breaks the chain (see portal.audit.verify_chain).
+    Each entry carries the keyed hash of the previous entry of the same record, so removing or
+    editing an entry breaks the chain; checkpoints outside the database anchor the chains' heads
+    (see portal.audit).
     """
 
     __tablename__ = "audit_entries"
@@ -37,3 +38,23 @@ class AuditEntry(db.Model):
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_change(mapper, connection, target):
     raise PermissionError("审核留痕只能追加，不能修改或删除")
+
+
+# On PostgreSQL the database itself refuses to change history, whatever the client. (TRUNCATE
+# fires no row trigger; the application never truncates, the test suite's cleanup does.) The
+# same statements are in the migration that introduced them.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_entries is append-only: % refused', TG_OP;
+END;
+$$ LANGUAGE plpgsql
+"""
+APPEND_ONLY_TRIGGER = """
+CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()
+"""
+# DDL formats its text with "%" (for %(table)s), so the function's own "%" is doubled.
+event.listen(AuditEntry.__table__, "after_create",
+             DDL(APPEND_ONLY_FUNCTION.replace("%", "%%")).execute_if(dialect="postgresql"))
+event.listen(AuditEntry.__table__, "after_create", DDL(APPEND_ONLY_TRIGGER).execute_if(dialect="postgresql"))

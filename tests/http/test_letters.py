@@ -323,3 +323,18 @@ def test_cli_creates_and_shows_the_portal_ca(app, signing_dirs):
     assert certificate.fingerprint(hashes.SHA256()).hex() in result.output
     assert "/documents/ca.pem" in result.output
     assert (signing_dirs / "ca-key.pem").stat().st_mode & 0o077 == 0, "the CA key is readable by its owner only"
+
+
+def test_signed_letters_name_the_latest_trail_checkpoint(client, auth, app, demo):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with app.app_context():
+        checkpoint = audit.write_checkpoint()
+    auth.login("unit_demo")
+    number = unit_letter(client)
+    pdf = client.get(f"/letters/documents/{number}.pdf").data
+    reason = str(PdfFileReader(BytesIO(pdf)).embedded_signatures[0].sig_object["/Reason"])
+    assert f"留痕检查点 #{checkpoint['id']} {checkpoint['head'][:16]}" in reason
+    assert verify_pdf(pdf, [portal_ca_certificate(app)]).intact

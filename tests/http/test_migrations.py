@@ -43,3 +43,47 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
 
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def _legacy_entry(conn, entry_id: int, reason: str | None, prev: str | None) -> str:
+    """An entry as the trail stored it before keyed hashes: plain SHA-256, organisation name left out."""
+    import hashlib
+    import json
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    at = datetime(2026, 11, 20, 8, 0, entry_id)
+    payload = {"at": at.isoformat(timespec="microseconds"), "actor_id": None, "actor_name": "系统",
+               "actor_role": "system", "actor_org_id": None, "action": "submit", "object": ["certificate", 5],
+               "reason": reason, "diff": None, "prev": prev}
+    digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    conn.execute(text("INSERT INTO audit_entries (id, at, actor_name, actor_role, actor_org_name, action, object_type,"
+                      " object_id, reason, prev_hash, hash) VALUES (:id, :at, '系统', 'system', NULL, 'submit',"
+                      " 'certificate', 5, :reason, :prev, :hash)"),
+                 {"id": entry_id, "at": at, "reason": reason, "prev": prev, "hash": digest})
+    return digest
+
+
+def test_upgrade_re_hashes_a_sound_legacy_trail_with_the_key(tmp_path):
+    from portal.audit import verify_chain
+
+    url, pg_name = _fresh_database(tmp_path)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "AUDIT_KEY": "migration-key",
+                          "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints")})
+        with app.app_context():
+            upgrade(revision="0d046b70eb64")
+            with db.engine.begin() as conn:
+                first = _legacy_entry(conn, 1, None, None)
+                _legacy_entry(conn, 2, "材料不全", first)
+            upgrade()
+            assert verify_chain() == (2, [])
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
