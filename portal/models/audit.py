@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import DDL, JSON, DateTime, ForeignKey, Index, Integer, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DDL, JSON, DateTime, ForeignKey, Index, Integer, String, Text, event, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from portal.extensions import db
 from portal.models._types import utcnow
+from portal.models.org import Organization
 
 
 class AuditEntry(db.Model):
@@ -17,6 +18,8 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id", "id"),)
+    # The operation log shows what the people of one's subtree did.
+    __scope__ = {"org": "actor_org_id", "region": "actor_org_region_code"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -32,6 +35,10 @@ class AuditEntry(db.Model):
     diff: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    actor_org_region_code = column_property(
+        select(Organization.region_code).where(Organization.id == actor_org_id).correlate_except(Organization)
+        .scalar_subquery())
 
 
 @event.listens_for(AuditEntry, "before_update")

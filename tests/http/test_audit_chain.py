@@ -12,18 +12,9 @@ from portal import audit
 from portal.audit import record, verify_chain, write_checkpoint
 from portal.extensions import db
 from portal.models import AuditEntry
+from tests.conftest import tamper
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgres"
-
-
-def tamper(sql: str, **params) -> None:
-    """Change the trail behind the application's back, as someone with the database would.
-    On PostgreSQL the append-only trigger stands in the way, so it is switched off for this
-    transaction (which needs the superuser the tests run as)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL session_replication_role = replica"))
-    db.session.execute(text(sql), params)
-    db.session.commit()
 
 
 def _trail():

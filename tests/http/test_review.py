@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from itertools import count
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portal.access import visibility
 from portal.domain.idnumber import build_resident_id
@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import (AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization,
                            Person, User)
 from portal.review import services
-from tests.conftest import csrf_token_of
+from tests.conftest import csrf_token_of, tamper
 
 _sequence = count(100)
 
@@ -493,11 +493,10 @@ def test_audit_verify_fails_after_an_entry_is_tampered_with(app, demo):
     assert clean.exit_code == 0 and "发现 0 处问题" in clean.output
     with app.app_context():
         step_id = db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "approve").limit(1))
-        db.session.execute(text("UPDATE audit_entries SET actor_name = '冒名者' WHERE id = :id"), {"id": step_id})
-        db.session.commit()
+        tamper("UPDATE audit_entries SET actor_name = '冒名者' WHERE id = :id", id=step_id)
     tampered = runner.invoke(args=["audit-verify"])
     assert tampered.exit_code == 1
-    assert f"留痕 #{step_id}（certificate {cert_id}）：内容与哈希不符（记录被篡改）" in tampered.output
+    assert f"留痕 #{step_id}（certificate {cert_id}）[content_changed]：内容与哈希不符" in tampered.output
 
 
 # --- entry points ------------------------------------------------------------------------------------

@@ -1,0 +1,3 @@
+from portal.oplog.routes import bp
+
+__all__ = ["bp"]
