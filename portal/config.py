@@ -42,7 +42,8 @@ def from_environment(instance_path: Path) -> dict:
         "AUDIT_KEY": _instance_secret("AUDIT_KEY", instance_path),
         "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or str(instance_path / "audit-checkpoints"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Parameters (ID numbers, names) stay out of database errors and the tracebacks logging them.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

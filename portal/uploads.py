@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import zlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +89,46 @@ def _check_pdf(data: bytes) -> None:
         raise UploadRejected("文件以PDF标记开头，但内容已损坏或不是有效的PDF，无法打开") from exc
     if pages < 1:
         raise UploadRejected("PDF文件没有任何页面")
+    if has_active_content(data):
+        raise UploadRejected("PDF文件含有脚本或启动程序等可执行内容（JavaScript/Launch），不能上传；"
+                             "请用“打印为PDF”重新生成不含脚本的文件后上传")
+
+
+# Names of PDF actions that run code or programs. An /OpenAction that only opens a page is
+# harmless; one that runs a script names /JavaScript (or /JS) and is caught by that name.
+_ACTIVE_NAMES = {b"/JS", b"/JavaScript", b"/Launch"}
+_NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
+_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+_INFLATE_LIMIT = 16 * MAX_BYTES
+
+
+def _names(chunk: bytes) -> set[bytes]:
+    # Names may hide letters as #xx escapes (/J#61vaScript is /JavaScript).
+    return {re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name) for name in _NAME.findall(chunk)}
+
+
+def has_active_content(data: bytes) -> bool:
+    """Whether a PDF carries JavaScript or launch actions, in plain objects or inside compressed
+    object streams (inflated up to a bound, so a small bomb cannot exhaust memory)."""
+    if _names(data) & _ACTIVE_NAMES:
+        return True
+    budget = _INFLATE_LIMIT
+    for match in _STREAM.finditer(data):
+        # Dictionaries packed out of sight live in object streams; images and page content
+        # carry no actions and are left compressed.
+        if b"/ObjStm" not in _names(data[max(0, match.start() - 512):match.start()]):
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            chunk = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue
+        budget -= len(chunk)
+        if _names(chunk) & _ACTIVE_NAMES:
+            return True
+        if budget <= 0:
+            return True  # too much packed inside to inspect: refuse rather than guess
+    return False
 
 
 def _check_image(data: bytes, expected: str) -> None:

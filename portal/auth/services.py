@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -26,6 +25,8 @@ from portal.domain.problems import error
 from portal.extensions import db
 from portal.models import LoginEvent, User
 from portal.models._types import utcnow
+# The public lookup log truncates addresses the same way.
+from portal.verify.services import truncate_address
 
 WRONG = "用户名或密码错误。"
 
@@ -46,17 +47,6 @@ def _aware(moment: datetime | None) -> datetime | None:
 def username_digest(username: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, b"login:" + username.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def truncate_address(address: str | None) -> str:
-    """The client's network, not the host: 192.168.3.* or the /48 of an IPv6 address."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "未知"
-    if ip.version == 4:
-        return ".".join(str(ip).split(".")[:3]) + ".*"
-    return str(ipaddress.ip_network(f"{ip}/48", strict=False).network_address).rstrip(":") + "::*"
 
 
 @lru_cache(maxsize=4)

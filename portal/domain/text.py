@@ -20,3 +20,12 @@ def clean(value) -> str:
     if text.isascii() or _TRANSLATED.search(text) is None:
         return text.strip()
     return text.translate(_FULL_TO_HALF).strip()
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_characters(value) -> bool:
+    """NUL, line breaks and other C0/C1 controls: never part of a name or number, and NUL is
+    refused by PostgreSQL in any text it is asked to compare."""
+    return value is not None and _CONTROL.search(str(value)) is not None

@@ -262,11 +262,11 @@ def evidence(evidence_id: int):
     if not path.exists():
         current_app.logger.error("evidence file %s missing from the upload directory", item.id)
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=request.args.get("download") == "1",
+    # Only images are shown inline (in an <img>, which runs nothing); a PDF is always a download,
+    # so no viewer inside the portal's origin ever runs what a file may carry.
+    inline = item.content_type.startswith("image/") and request.args.get("download") != "1"
+    response = send_file(path, mimetype=item.content_type, as_attachment=not inline,
                          download_name=item.filename, conditional=True, etag=item.sha256)
-    # Reviewers see the PDF inside the detail page, so this response alone may be framed by
-    # the portal's own pages; it carries no scripts of ours.
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -23,7 +23,7 @@ from portal.access import scoped
 from portal.audit import record
 from portal.domain.idnumber import check_resident_id, mask_id
 from portal.domain.names import check_person_name
-from portal.domain.text import clean
+from portal.domain.text import clean, has_control_characters
 from portal.extensions import db
 from portal.models import Certificate, CertificateCorrection, CodeItem, Person, VerificationLookup
 from portal.models._types import utcnow
@@ -74,8 +74,13 @@ def _normalise_id_number(raw) -> str:
     return text
 
 
+CONTROL_CHARACTERS = "查询内容含有不可见的控制字符，请删除后重新输入。"
+
+
 def parse_query(name, id_number, cert_no) -> tuple[Query | None, str | None]:
     """(query, None) or (None, message in Chinese) when something required is missing."""
+    if any(has_control_characters(value) for value in (name, id_number, cert_no)):
+        return None, CONTROL_CHARACTERS
     name_text = clean(name)
     id_text = _normalise_id_number(id_number) if id_number is not None else ""
     cert_text = clean(cert_no)

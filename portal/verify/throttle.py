@@ -34,6 +34,25 @@ def throttle(setting: str, key: str) -> None:
             raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
 
 
+def refuse_if_spent(setting: str, key: str) -> None:
+    """429 if a limit in `setting` is used up for `key`, without counting this request."""
+    if not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for item in _limits(current_app.config[setting]):
+        if not strategy.test(item, "verify", setting, key):
+            reset_at = strategy.get_window_stats(item, "verify", setting, key).reset_time
+            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+
+
+def count(setting: str, key: str) -> None:
+    """Count one request against each limit in `setting` for `key`, refusing nothing."""
+    if not limiter.enabled:
+        return
+    for item in _limits(current_app.config[setting]):
+        limiter.limiter.hit(item, "verify", setting, key)
+
+
 def retry_after_header(error) -> dict:
     seconds = getattr(error, "retry_after", None)
     return {"Retry-After": str(seconds)} if seconds else {}

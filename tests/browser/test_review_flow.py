@@ -69,10 +69,10 @@ def test_entry_return_correction_and_approval_up_to_the_province(page, demo):
     item.locator("button:has-text('提交审核')").click()
     expect(page.locator(".flash-success")).to_contain_text("待单位审核")
 
-    # The unit and the county approve; the evidence is inline on the detail page.
+    # The unit and the county approve; the evidence is a download on the detail page.
     switch_to(page, "unit_demo")
     open_in_queue(page)
-    expect(page.locator("iframe.evidence-frame")).to_have_count(1)
+    expect(page.locator("a.evidence-download")).to_have_count(1)
     approve(page, "待县级职改办审核")
     switch_to(page, "county_demo")
     open_in_queue(page)

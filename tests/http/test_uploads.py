@@ -1,6 +1,7 @@
 """Evidence uploads: checked by content, stored outside static/ by SHA-256, served only in scope."""
 import hashlib
 import io
+import zlib
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,14 @@ from portal.uploads import UploadRejected, check_file
 from tests.conftest import csrf_token_of
 
 
-def make_pdf(pages: int = 1, padding: int = 0) -> bytes:
-    """A small, well-formed PDF with a correct cross-reference table."""
+def make_pdf(pages: int = 1, padding: int = 0, catalog: bytes = b"", extra: tuple[bytes, ...] = ()) -> bytes:
+    """A small, well-formed PDF with a correct cross-reference table; `catalog` adds entries to
+    the catalog, `extra` adds objects after the pages."""
     kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()]
+    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog + b">>",
+               f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode()]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages
+    objects += list(extra)
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -211,3 +215,36 @@ def test_a_locked_record_takes_no_new_evidence(client, auth, demo, app):
     assert "已提交审核并锁定" in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
+
+
+def _object_stream(body: bytes) -> bytes:
+    packed = zlib.compress(b"10 0 " + body)
+    return (f"<< /Type /ObjStm /N 1 /First 5 /Filter /FlateDecode /Length {len(packed)} >>\nstream\n".encode()
+            + packed + b"\nendstream")
+
+
+@pytest.mark.parametrize("catalog,extra", [
+    (b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ", ()),
+    (b"/OpenAction 4 0 R ", (b"<< /S /Launch /F (cmd.exe) >>",)),
+    (b"/Names << /JavaScript 4 0 R >> ", (b"<< /Names [(a) << /S /J#61vaScript /J#53 (x) >>] >>",)),
+    (b"/OpenAction 10 0 R ", (_object_stream(b"<< /S /JavaScript /JS (this.exportDataObject()) >>"),)),
+], ids=["open-action-script", "launch", "hex-escaped-names", "hidden-in-object-stream"])
+def test_pdfs_with_scripts_or_launch_actions_are_refused(catalog, extra):
+    with pytest.raises(UploadRejected, match="JavaScript/Launch"):
+        check_file("certificate_scan", "scan.pdf", make_pdf(catalog=catalog, extra=extra))
+
+
+def test_a_pdf_opening_at_a_page_is_accepted():
+    check_file("certificate_scan", "scan.pdf", make_pdf(catalog=b"/OpenAction [3 0 R /Fit] "))
+
+
+def test_a_pdf_is_served_as_a_download_and_an_image_inline(client, auth, demo, app):
+    cert_id, person_id = _own_draft(app)
+    auth.login("person_demo")
+    _upload(client, cert_id, make_pdf(), "证书扫描件.pdf")
+    with app.app_context():
+        evidence_id = db.session.scalar(select(EvidenceFile.id).where(EvidenceFile.certificate_id == cert_id))
+    response = client.get(f"/entry/evidence/{evidence_id}")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    response.close()

@@ -359,3 +359,26 @@ def test_verify_tokens_backfills_certificates_published_by_bulk_import(app, demo
     assert result.exit_code == 0 and "已为 1 张证书生成核验码" in result.output
     with app.app_context():
         assert len(db.session.get(Certificate, cert_id).verify_token) == 43
+
+
+def test_correct_lookups_do_not_spend_the_numbers_budget(client, app, demo, monkeypatch):
+    real = demo["verifiable"][0]
+    monkeypatch.setitem(app.config, "VERIFY_LIMIT_PER_IDENTITY", "2 per minute")
+    # Anyone may look a real holder up correctly as often as the address budget allows ...
+    for _ in range(5):
+        assert _page(client, name=real["name"], id_number=real["id_number"]).status_code == 200
+    # ... while wrong names for the number are still stopped after two.
+    for name in ("甲", "乙"):
+        assert _page(client, name=name, id_number=real["id_number"]).status_code == 200
+    assert _page(client, name=real["name"], id_number=real["id_number"]).status_code == 429
+
+
+def test_control_characters_in_a_lookup_are_refused_in_chinese(client, app, demo, caplog):
+    real = demo["verifiable"][0]
+    for field, value in (("id_number", real["id_number"] + "\x00"), ("name", "张\x00三"), ("cert_no", "鲁\x1f1")):
+        params = {"name": real["name"], field: value} if field != "name" else {"name": value,
+                                                                              "id_number": real["id_number"]}
+        response = _page(client, **params)
+        assert response.status_code == 400
+        assert "控制字符" in response.get_data(as_text=True)
+    assert real["id_number"] not in caplog.text

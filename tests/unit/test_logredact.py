@@ -14,3 +14,33 @@ def test_filter_masks_log_record_arguments():
                                ("127.0.0.1", "now", "GET /verify?id_number=110105194912310021", "200"), None)
     RedactIdNumbers().filter(record)
     assert "110105194912310021" not in record.getMessage()
+
+
+def test_tracebacks_and_messages_of_any_logger_are_masked(app, caplog):
+    import logging
+
+    log = logging.getLogger("portal.imports")
+    try:
+        raise ValueError("第3行 张三 110105194912310021 手机 13812345678 重复")
+    except ValueError:
+        log.exception("import job %s failed on %s", 7, "110105194912310021")
+    assert "110105194912310021" not in caplog.text and "13812345678" not in caplog.text
+    assert "110105********0021" in caplog.text and "138****5678" in caplog.text
+    assert "ValueError" in caplog.text, "the traceback itself is kept"
+
+
+def test_database_errors_carry_no_parameters(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.extensions import db
+    from portal.models import User
+
+    with app.app_context():
+        for _ in range(2):
+            db.session.add(User(username="110105194912310021", display_name="张三", role="person",
+                                password_hash="x"))
+        with pytest.raises(IntegrityError) as raised:
+            db.session.commit()
+        db.session.rollback()
+    assert "110105194912310021" not in str(raised.value) and "张三" not in str(raised.value)
