@@ -1,4 +1,8 @@
-"""Configuration from the environment, with defaults that are safe for a single machine."""
+"""Configuration from the environment, with defaults that are safe for a single machine.
+
+The only module that reads the environment: every other one reads `current_app.config`, and a
+test or a wrapper overrides any value through `create_app(test_config)`.
+"""
 from __future__ import annotations
 
 import os
@@ -34,6 +38,41 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+# Verification limits use Flask-Limiter's notation; several are separated by ";". The
+# environment overrides each (the benchmark raises the limits this way).
+VERIFY_DEFAULTS = {
+    # Public page and QR links, per client address.
+    "VERIFY_LIMIT_PER_ADDRESS": "30 per minute;300 per day",
+    # Public page, per queried 证件号码 / 证书编号, counting misses only: stops guessing the name of an ID.
+    "VERIFY_LIMIT_PER_IDENTITY": "10 per minute;50 per day",
+    # API, per key.
+    "VERIFY_API_LIMIT_PER_KEY": "600 per minute;100000 per day",
+    # How long a worker process trusts a key it has checked (a revocation reaches it that late).
+    "VERIFY_API_KEY_CACHE_SECONDS": 10.0,
+    # Employer batch uploads, per account.
+    "VERIFY_BATCH_LIMIT": "20 per hour;100 per day",
+    "VERIFY_BATCH_MAX_ROWS": 5000,
+    "VERIFY_BATCH_MAX_MB": 5,
+    # Lookup records are written in batches every this many seconds; 0 writes each one inline.
+    "VERIFY_LOG_FLUSH_SECONDS": 1.0,
+}
+
+
+def _typed(default, raw: str):
+    if isinstance(default, bool):
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def font_dir(instance_path: Path) -> str:
+    """PORTAL_FONT_DIR, else instance/fonts; also asked by the font build script, outside any app."""
+    return os.environ.get("PORTAL_FONT_DIR") or str(instance_path / "fonts")
+
+
 def from_environment(instance_path: Path) -> dict:
     redis_url = os.environ.get("REDIS_URL") or None
     return {
@@ -64,4 +103,12 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
         "LOGIN_MAX_DELAY_SECONDS": 300,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
-    }
+        # The portal CA's key and certificate, never in the database.
+        "CA_DIR": os.environ.get("CA_DIR") or str(instance_path / "ca"),
+        # Extra trusted root certificates (PEM/DER) for /documents/verify.
+        "TRUSTED_ROOTS_DIR": os.environ.get("TRUSTED_ROOTS_DIR") or None,
+        # Protects stored organisation signing keys; SECRET_KEY when unset.
+        "SIGNING_KEY": os.environ.get("SIGNING_KEY") or None,
+        "PORTAL_FONT_DIR": font_dir(instance_path),
+    } | {name: _typed(default, os.environ[name]) if os.environ.get(name) else default
+         for name, default in VERIFY_DEFAULTS.items()}

@@ -18,8 +18,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app, has_app_context
 from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
+
+from portal import config
 
 FONT_FAMILY = "PortalSans"
 FONT_STACK = '"PortalSans", "Noto Sans CJK SC", sans-serif'
@@ -61,9 +64,11 @@ class SourceFace:
 
 
 def font_dir() -> Path:
-    """Directory holding the built fonts (``PORTAL_FONT_DIR`` or ``instance/fonts``)."""
-    configured = os.environ.get("PORTAL_FONT_DIR")
-    return Path(configured) if configured else PROJECT_ROOT / "instance" / "fonts"
+    """Directory holding the built fonts: the app's PORTAL_FONT_DIR, or (for the build script,
+    which runs without an app) the same setting as portal.config resolves it."""
+    if has_app_context():
+        return Path(current_app.config["PORTAL_FONT_DIR"])
+    return Path(config.font_dir(PROJECT_ROOT / "instance"))
 
 
 def subset_path(style: str, directory: Path | None = None) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,7 +56,7 @@ class TrustRoot:
 
 
 def ca_directory() -> Path:
-    configured = current_app.config.get("CA_DIR") or os.environ.get("CA_DIR")
+    configured = current_app.config.get("CA_DIR")
     return Path(configured) if configured else Path(current_app.instance_path) / "ca"
 
 
@@ -71,7 +70,7 @@ def fingerprint(certificate: x509.Certificate) -> str:
 
 def configured_roots() -> list[TrustRoot]:
     """Certificates in TRUSTED_ROOTS_DIR (PEM or DER files ending .pem/.crt/.cer), in name order."""
-    directory = current_app.config.get("TRUSTED_ROOTS_DIR") or os.environ.get("TRUSTED_ROOTS_DIR")
+    directory = current_app.config.get("TRUSTED_ROOTS_DIR")
     if not directory:
         return []
     roots: list[TrustRoot] = []
@@ -127,8 +126,7 @@ def trusted_by(certificate: x509.Certificate, intermediates: list[x509.Certifica
 
 
 def _storage_passphrase(salt: bytes) -> bytes:
-    secret = (current_app.config.get("SIGNING_KEY") or os.environ.get("SIGNING_KEY")
-              or current_app.config["SECRET_KEY"])
+    secret = current_app.config.get("SIGNING_KEY") or current_app.config["SECRET_KEY"]
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=STORAGE_INFO).derive(secret.encode())
     return base64.urlsafe_b64encode(derived)
 

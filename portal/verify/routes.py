@@ -17,11 +17,9 @@ from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (CONTROL_CHARACTERS, REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
                                     lookup, lookup_token, may_revoke, parse_query, revoke, verification_qr_svg,
                                     verification_url)
-from portal.verify.settings import init_config
 from portal.verify.throttle import count, refuse_if_spent, retry_after_header, throttle
 
 bp = Blueprint("verify", __name__, cli_group=None)
-bp.record_once(lambda state: init_config(state.app))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOOKUP_ARGS = ("name", "id_number", "cert_no")
