@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.access import scoped, visibility
@@ -25,7 +26,7 @@ def manages(actor, account: User) -> bool:
 
 
 def accounts_page(actor, q: str | None, page: int):
-    stmt = scoped(User, actor).order_by(User.org_id, User.role, User.username)
+    stmt = scoped(User, actor).options(selectinload(User.org)).order_by(User.org_id, User.role, User.username)
     if q:
         pattern = f"%{q.strip()}%"
         stmt = stmt.where(or_(User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")))
@@ -33,7 +34,7 @@ def accounts_page(actor, q: str | None, page: int):
 
 
 def login_events_page(actor, page: int, own: bool):
-    stmt = select(LoginEvent).order_by(LoginEvent.id.desc())
+    stmt = select(LoginEvent).options(selectinload(LoginEvent.user)).order_by(LoginEvent.id.desc())
     stmt = stmt.where(LoginEvent.user_id == actor.id) if own else stmt.where(visibility(LoginEvent, actor))
     return db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
 

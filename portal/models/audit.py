@@ -36,9 +36,11 @@ class AuditEntry(db.Model):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
+    # The acting organisation's region, for the scoping helper's WHERE clause only (deferred).
     actor_org_region_code = column_property(
         select(Organization.region_code).where(Organization.id == actor_org_id).correlate_except(Organization)
-        .scalar_subquery())
+        .scalar_subquery(),
+        deferred=True)
 
 
 @event.listens_for(AuditEntry, "before_update")

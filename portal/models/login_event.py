@@ -40,9 +40,5 @@ class LoginEvent(db.Model):
     user = relationship("User")
 
     @property
-    def success(self) -> bool:
-        return self.outcome == "success"
-
-    @property
     def outcome_label(self) -> str:
         return OUTCOMES.get(self.outcome, self.outcome)

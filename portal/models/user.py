@@ -44,10 +44,12 @@ class User(UserMixin, db.Model):
     created_at = created_at()
 
     org = relationship("Organization")
-    # The owning organisation's region, so offices see the accounts of their region's subtree.
+    # The owning organisation's region, so offices see the accounts of their region's subtree;
+    # deferred, as only the scoping helper's WHERE clause uses it.
     org_region_code = column_property(
         select(Organization.region_code).where(Organization.id == org_id).correlate_except(Organization)
-        .scalar_subquery())
+        .scalar_subquery(),
+        deferred=True)
     person = relationship("Person")
 
     def set_password(self, password: str) -> None:
