@@ -299,3 +299,20 @@ def test_password_policy():
     for _ in range(50):
         generated = generate_password()
         assert check_password_policy(generated, "anyone") == [] and not set(generated) & set("0O1lI")
+
+
+# --- who manages which account -------------------------------------------------------------------------
+
+def test_the_level_above_manages_accounts_and_a_unit_its_staff():
+    from portal.domain.accounts import may_manage
+
+    # (actor role, actor id, actor org) → (account id, role, org)
+    assert may_manage("county_office", 1, 10, 2, "unit", 20)          # a unit below the office
+    assert not may_manage("county_office", 1, 10, 3, "county_office", 10)  # a colleague at the same office
+    assert not may_manage("county_office", 1, 10, 1, "county_office", 10)  # oneself
+    assert may_manage("unit", 4, 20, 5, "person", 20)                 # the unit's own staff
+    assert not may_manage("unit", 4, 20, 6, "unit", 20)               # another administrator of the unit
+    assert not may_manage("unit", 4, 20, 7, "person", 30)             # staff of another unit
+    assert not may_manage("person", 5, 20, 8, "person", 20)
+    assert not may_manage("committee", 9, 40, 2, "unit", 20)
+    assert may_manage("admin", 11, None, 1, "province_office", 50)
