@@ -77,6 +77,13 @@ def organisations():
                            can_create=bool(services.creatable_types(current_user)))
 
 
+def _organisation_form(org: Organization | None) -> OrganisationForm:
+    form = OrganisationForm(obj=org)
+    form.type.choices = [(t, ORG_TYPES[t]) for t in services.creatable_types(current_user)]
+    form.parent_id.choices = [(p.id, f"{p.name}（{p.type_label}）") for p in services.parent_choices(current_user)]
+    return form
+
+
 @bp.route("/accounts/orgs/new", methods=["GET", "POST"])
 @bp.route("/accounts/orgs/<int:org_id>", methods=["GET", "POST"])
 @org_creators_only
@@ -84,9 +91,7 @@ def organisation(org_id: int | None = None):
     org = get_scoped_or_404(Organization, org_id) if org_id else None
     if org is not None and org.id == current_user.org_id:
         abort(404)
-    form = OrganisationForm(obj=org)
-    form.type.choices = [(t, ORG_TYPES[t]) for t in services.creatable_types(current_user)]
-    form.parent_id.choices = [(p.id, f"{p.name}（{p.type_label}）") for p in services.parent_choices(current_user)]
+    form = _organisation_form(org)
     problems = []
     if form.validate_on_submit():
         saved, problems = services.save_organisation(current_user, org, form.data)
@@ -110,7 +115,5 @@ def organisation_admin(org_id: int):
                                                                      form.display_name.data)
         if account is not None:
             return render_template("accounts/slip.html", account=account, password=password)
-    edit_form = OrganisationForm(obj=org)
-    edit_form.type.choices = [(t, ORG_TYPES[t]) for t in services.creatable_types(current_user)]
-    edit_form.parent_id.choices = [(p.id, p.name) for p in services.parent_choices(current_user)]
-    return render_template("accounts/org_form.html", form=edit_form, org=org, problems=problems, admin_form=form)
+    return render_template("accounts/org_form.html", form=_organisation_form(org), org=org, problems=problems,
+                           admin_form=form)

@@ -113,3 +113,14 @@ def test_login_log_own_and_of_the_subtree(app, client, auth, demo):
     auth.login("county_demo")
     subtree = client.get("/accounts/logins").get_data(as_text=True)
     assert "李经办" in subtree and "赵经办" not in subtree
+
+
+def test_an_administrator_account_needs_a_free_username(app, client, auth, demo):
+    auth.login("county_demo")
+    org_id = _id(app, Organization, code="DG-RMYY")
+    page = _post(client, f"/accounts/orgs/{org_id}/admin", {"admin-username": "unit_demo",
+                                                             "admin-display_name": "重名者"},
+                 f"/accounts/orgs/{org_id}").get_data(as_text=True)
+    assert "该用户名已被使用" in page and "日照市东港区人民医院" in page
+    with app.app_context():
+        assert db.session.scalar(select(User.id).where(User.display_name == "重名者")) is None
