@@ -4,7 +4,6 @@ calls check_password_policy; generated passwords come from generate_password and
 from __future__ import annotations
 
 import secrets
-import string
 
 from .problems import Problem, error
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from openpyxl import Workbook
-from sqlalchemy import select
 
 from portal.access import scoped
 from portal.domain.text import clean
