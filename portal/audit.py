@@ -198,7 +198,7 @@ def _checkpoint_problems(checkpoint: dict, current: dict[str, list]) -> list[Cha
                                     f"链尾留痕被删除：{label} 记录该链末条为 #{last_id}，现在只到 #{where_now[0]}"))
         elif where_now[0] == last_id and where_now[1] != digest:
             out.append(ChainProblem(last_id, object_type, int(object_id), "head_changed",
-                                    f"链尾哈希与{label}不符（该链被改动后重新计算）"))
+                                    f"链尾哈希与{label} 所记不符（该链被改动后重新计算）"))
     return out
 
 
