@@ -60,10 +60,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.notices import bp as notices_bp
     from portal.records import bp as records_bp
     from portal.review import bp as review_bp
+    from portal.stats import bp as stats_bp
     from portal.verify import bp as verify_bp
 
     for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
-                      letters_bp, campaigns_bp):
+                      letters_bp, campaigns_bp, stats_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli
