@@ -1,4 +1,4 @@
-"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify."""
+"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify | run-job."""
 from __future__ import annotations
 
 import json
@@ -8,13 +8,14 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal import scheduled
 from portal.extensions import db
 from portal.models import CodeItem, Organization, User
 from portal.models.user import ROLES
 
 
 def init_app(app) -> None:
-    for command in (seed_command, demo_command, create_user_command, audit_verify_command):
+    for command in (seed_command, demo_command, create_user_command, audit_verify_command, run_job_command):
         app.cli.add_command(command)
 
 
@@ -90,4 +91,15 @@ def audit_verify_command():
         click.echo(f"留痕 #{problem.entry_id}（{problem.object_type} {problem.object_id}）：{problem.message}")
     click.echo(f"已核验 {checked} 条留痕，发现 {len(problems)} 处问题。")
     if problems:
+        sys.exit(1)
+
+
+@click.command("run-job")
+@with_appcontext
+@click.argument("name", type=click.Choice(sorted(scheduled.JOBS)))
+def run_job_command(name: str):
+    """Run one scheduled job now (as its schedule would) and log its outcome."""
+    entry = scheduled.run(scheduled.JOBS[name])
+    click.echo(f"{scheduled.JOB_LABELS[name]}：{entry.outcome}，{entry.detail}")
+    if entry.outcome == "failed":
         sys.exit(1)

@@ -29,7 +29,8 @@
 
   document.querySelectorAll("[data-chart]").forEach(function (element) {
     var spec = charts[element.getAttribute("data-chart")];
-    if (!spec || !spec.values.length) {
+    // A chart of nothing but zeros says less than its table: leave the table alone.
+    if (!spec || !spec.values.some(function (value) { return value > 0; })) {
       element.classList.add("stats-chart-empty");
       return;
     }

@@ -189,3 +189,10 @@ def test_jobs_need_no_request(app):
     with app.app_context():
         for job, _, _ in scheduled.SCHEDULE:
             assert job(NOW).status in ("ok", "problem")
+
+
+def test_a_job_runs_from_the_command_line(app, demo):
+    result = app.test_cli_runner().invoke(args=["run-job", "refresh_statistics"])
+    assert result.exit_code == 0 and result.output.startswith("更新统计数据：ok，统计数据截至")
+    with app.app_context():
+        assert db.session.scalar(select(JobRun.job).order_by(JobRun.id.desc()).limit(1)) == "refresh_statistics"
