@@ -53,6 +53,8 @@ def from_environment(instance_path: Path) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_path / "uploads"),
         # Uploaded import workbooks and their annotated copies are removed after this many days.
         "IMPORT_FILE_RETENTION_DAYS": int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30")),
+        # 0: statistics are always exact; more: a cube that young is served although data moved.
+        "STATS_MAX_AGE_SECONDS": int(os.environ.get("STATS_MAX_AGE_SECONDS", "0")),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 30,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -18,10 +18,15 @@ from portal.audit import verify_chain
 from portal.domain.workdays import working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
 from portal.extensions import db
+from portal.imports.jobs import annotated_path, issues_path, stored_path
 from portal.messages import services as messages
 from portal.models import (Campaign, Certificate, ImportJob, InternalNotice, JobRun, NoticeRecipient, Organization,
                            PublicNotice, User)
 from portal.models._types import utcnow
+from portal.notices.services import entry_states
+from portal.notices.workdays import load_overrides
+from portal.review.services import DEADLINE_LEVELS
+from portal.stats.cube import ensure_fresh
 
 CHINA = timezone(timedelta(hours=8))
 REMIND_WORKING_DAYS = 3
@@ -46,8 +51,6 @@ def _today(now: datetime) -> date:
 def close_notices(now: datetime) -> Outcome:
     """Public notices past their last day, and internal notices past their deadline, are closed;
     each publisher is told what follows (report the cleared records up, chase the unread)."""
-    from portal.notices.services import entry_states
-
     today = _today(now)
     closed_public = 0
     for notice in db.session.scalars(select(PublicNotice).where(
@@ -96,8 +99,6 @@ def _level_recipients(campaign: Campaign, level: str) -> list[int]:
 
 def deadline_reminders(now: datetime) -> Outcome:
     """Each open campaign level is reminded 3 working days before its deadline, and on the day."""
-    from portal.notices.workdays import load_overrides
-
     today = _today(now)
     overrides = load_overrides()
     sent = 0
@@ -123,8 +124,6 @@ def deadline_reminders(now: datetime) -> Outcome:
 
 
 def _level_name(level: str) -> str:
-    from portal.review.services import DEADLINE_LEVELS
-
     return DEADLINE_LEVELS.get(level, status_label(level))
 
 
@@ -149,8 +148,6 @@ def audit_verify(now: datetime) -> Outcome:
 def remove_old_import_files(now: datetime) -> Outcome:
     """Uploaded workbooks, their issue lists and annotated copies go after IMPORT_FILE_RETENTION_DAYS;
     the job rows (counts, outcome) stay as the record of what was imported."""
-    from portal.imports.jobs import annotated_path, issues_path, stored_path
-
     cutoff = now - timedelta(days=int(current_app.config["IMPORT_FILE_RETENTION_DAYS"]))
     removed = 0
     for job in db.session.scalars(select(ImportJob).where(
@@ -168,10 +165,10 @@ def remove_old_import_files(now: datetime) -> Outcome:
 
 def refresh_statistics(now: datetime) -> Outcome:
     """Keep the statistics cube warm so a page view after a busy day does not pay for the rebuild."""
-    from portal.stats.cube import ensure_fresh
-
-    built = ensure_fresh()
-    return Outcome("ok", f"统计数据截至 {built.astimezone(CHINA) if built.tzinfo else built:%Y-%m-%d %H:%M}")
+    built = ensure_fresh(max_age=0)
+    if built.tzinfo is None:  # SQLite hands back naive UTC
+        built = built.replace(tzinfo=timezone.utc)
+    return Outcome("ok", f"统计数据截至 {built.astimezone(CHINA):%Y-%m-%d %H:%M}")
 
 
 # (job, cron expression "minute hour day month weekday", description shown to administrators)

@@ -14,6 +14,7 @@ from portal.domain.workflow import REVIEW_STATUSES, status_label
 from portal.extensions import db
 from portal.messages import services
 from portal.models import AuditEntry, Certificate
+from portal.review.services import review_path
 
 _PENDING = "trail_events"
 
@@ -24,8 +25,6 @@ def _entrants(cert: Certificate) -> list[int]:
 
 
 def _reviewers_at(cert: Certificate, status: str) -> list[int]:
-    from portal.review.services import review_path
-
     body = dict(review_path(cert.org)).get(status)
     return services.staff_of([body.id]) if body is not None else []
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatState
@@ -39,16 +41,27 @@ def _state(lock: bool) -> StatState | None:
     return db.session.scalar(stmt.execution_options(populate_existing=True))
 
 
-def ensure_fresh() -> datetime:
-    """Bring the cube up to date if the data moved; return when it was last built."""
+def ensure_fresh(max_age: float | None = None) -> datetime:
+    """Bring the cube up to date if the data moved; return when it was last built.
+
+    With `max_age` (seconds; default the STATS_MAX_AGE_SECONDS setting) a cube built that
+    recently is served even if the data moved since, so that on a busy day page views do not
+    each pay for a rebuild; the page shows the time its figures are from.
+    """
+    if max_age is None:
+        max_age = float(current_app.config.get("STATS_MAX_AGE_SECONDS", 0))
     cells_mark, steps_mark = _fingerprint()
     wanted = f"{cells_mark}|{steps_mark}"
     state = _state(lock=False)
-    if state is not None and state.fingerprint == wanted:
-        return state.built_at
+    if state is not None and state.fingerprint:
+        if state.fingerprint == wanted or (utcnow() - _aware(state.built_at)).total_seconds() < max_age:
+            return state.built_at
     if state is None:
-        db.session.add(StatState(id=1, fingerprint="", built_at=utcnow()))
-        db.session.flush()
+        try:
+            db.session.add(StatState(id=1, fingerprint="", built_at=utcnow()))
+            db.session.commit()
+        except IntegrityError:  # another request created it first
+            db.session.rollback()
     # One builder at a time; whoever waited finds the work done.
     state = _state(lock=True)
     if state.fingerprint != wanted:

@@ -32,12 +32,8 @@ def _chart_data(stats) -> dict:
     charts["waits"] = {"type": "bar", "title": "各环节平均停留天数",
                        "labels": [w.label for w in stats.waits],
                        "values": [w.average_days or 0 for w in stats.waits],
-                       "links": [url_for("review.queue", status=w.level, **_narrow(stats.filters)) for w in stats.waits]}
+                       "links": [url_for("review.queue", status=w.level, **stats.filters.as_args()) for w in stats.waits]}
     return charts
-
-
-def _narrow(filters: StatsFilters) -> dict:
-    return {k: v for k, v in filters.as_args().items() if k != "status"}
 
 
 @bp.get("/")
@@ -47,7 +43,7 @@ def index():
     stats = services.statistics(current_user, filters)
     return render_template("stats/index.html", stats=stats, filters=filters, charts=_chart_data(stats),
                            levels=LEVELS, series=services.code_names("title_series"),
-                           export_url=url_for("stats.export", **filters.as_args()), narrow=_narrow(filters))
+                           export_url=url_for("stats.export", **filters.as_args()), narrow=filters.as_args())
 
 
 @bp.get("/export.xlsx")

@@ -141,8 +141,7 @@ def _grouped(column, conditions) -> dict:
 
 
 def _drill(filters: StatsFilters, **narrow) -> dict:
-    args = {"status": "all", **{k: v for k, v in filters.as_args().items()}}
-    args.update(narrow)
+    args = {"status": "all", **filters.as_args(), **narrow}
     return {k: v for k, v in args.items() if v not in (None, "")}
 
 
@@ -179,6 +178,9 @@ def _by_org(user, filters: StatsFilters, conditions) -> list[Row]:
 
 def statistics(user, filters: StatsFilters) -> Statistics:
     built_at = ensure_fresh()
+    orgs = visible_orgs(user)
+    if filters.org is not None and filters.org not in {o.id for o in orgs}:
+        filters.org = None  # not the user's to pick: count the whole scope instead
     conditions = _cell_conditions(user, filters)
     series_names = code_names("title_series")
     method_names = code_names("obtain_method")
@@ -217,8 +219,7 @@ def statistics(user, filters: StatsFilters) -> Statistics:
     total = sum(by_status.values())
     reported = total - sum(by_status.get(s, 0) for s in UNREPORTED)
     waits, reasons, reporting = _pipeline(user, filters, by_status)
-    return Statistics(filters, built_at, tables, waits, reasons, reporting, reported, total,
-                      visible_orgs(user))
+    return Statistics(filters, built_at, tables, waits, reasons, reporting, reported, total, orgs)
 
 
 def _pipeline(user, filters: StatsFilters, by_status: dict):

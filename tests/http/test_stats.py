@@ -166,3 +166,23 @@ def test_public_summary_counts_approved_titles_by_series_and_level_without_names
     for name, id_number, cert_no in people:
         assert id_number not in page and cert_no not in page and name not in page
     assert date.today().year  # the page needs no login
+
+
+def test_a_maximum_age_serves_a_recent_cube_and_the_refresh_job_catches_up(client, auth, app, demo):
+    from datetime import datetime, timedelta, timezone
+
+    from portal import scheduled
+
+    auth.login("province_demo")
+    _, before = _sheet(client)
+    app.config["STATS_MAX_AGE_SECONDS"] = 3600
+    try:
+        _new_cert(app)
+        _, stale = _sheet(client)
+        assert stale[-1] == before[-1]
+        with app.app_context():
+            scheduled.refresh_statistics(datetime.now(timezone(timedelta(hours=8))))
+        _, fresh = _sheet(client)
+        assert fresh[-1][1] == before[-1][1] + 1
+    finally:
+        app.config["STATS_MAX_AGE_SECONDS"] = 0
