@@ -11,6 +11,8 @@ any live count over the table costs). Reproduce:
     nice .venv/bin/python benchmarks/stats_page.py schema
     nice .venv/bin/flask --app wsgi demo --certificates 1000000
     nice .venv/bin/python benchmarks/stats_page.py run --rounds 50
+    nice .venv/bin/python benchmarks/stats_page.py spread --units 2000   # many employers
+    nice .venv/bin/python benchmarks/stats_page.py run --rounds 50
     dropdb -h 127.0.0.1 -U postgres portal_bench_stats
 
 `run` also reports the first request (which builds the cube) and a request after one
@@ -52,6 +54,34 @@ def schema() -> None:
 
         seed()
     print("schema and reference data ready")
+
+
+def spread(units: int) -> None:
+    """Deal the certificates out to `units` new units under the two county offices, so the cube
+    holds as many distinct (unit, status, series, level, year, method) cells as a province with
+    many employers would, instead of the demo's ten organisations."""
+    from portal.models import Organization
+
+    app = _app()
+    with app.app_context():
+        counties = list(db.session.scalars(select(Organization).where(Organization.code.in_(("DG-ZGB", "JX-ZGB")))))
+        existing = db.session.scalar(select(func.count()).select_from(Organization).where(
+            Organization.code.like("BENCH-U%")))
+        for number in range(existing, units):
+            parent = counties[number % len(counties)]
+            org = Organization(code=f"BENCH-U{number:05d}", name=f"基准测试单位{number:05d}", type="unit",
+                               parent_id=parent.id, region_code=parent.region_code)
+            db.session.add(org)
+            db.session.flush()
+            org.path = f"{parent.path}{org.id}/"
+        db.session.commit()
+        db.session.execute(text("""
+            UPDATE certificates c SET org_id = u.id, unit_region_code = u.region_code, updated_at = now()
+            FROM (SELECT id, region_code, row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM organizations WHERE code LIKE 'BENCH-U%') u
+            WHERE u.k = c.id % :units"""), {"units": units})
+        db.session.commit()
+    print(f"certificates dealt out to {units} units")
 
 
 def _timed(call) -> float:
@@ -123,11 +153,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("schema", help="create the tables and load the reference data")
+    spread_parser = sub.add_parser("spread", help="deal the certificates out to many units")
+    spread_parser.add_argument("--units", type=int, default=2000)
     run_parser = sub.add_parser("run", help="measure the statistics page")
     run_parser.add_argument("--rounds", type=int, default=50)
     options = parser.parse_args()
     if options.command == "schema":
         schema()
+    elif options.command == "spread":
+        spread(options.units)
     else:
         run(options.rounds)
 

@@ -32,6 +32,28 @@ class StatCell(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class StatMargin(db.Model):
+    """One-dimensional totals for offices looking at their whole area without filters.
+
+    The full cube keeps a row per unit and combination, so a province of many employers holds
+    hundreds of thousands of cells; an office's unfiltered page only needs each dimension's
+    totals per region, a few thousand rows. Dimension "org" holds one row per unit (its total),
+    for the breakdown by subordinate body.
+    """
+
+    __tablename__ = "stat_margins"
+    __table_args__ = (Index("ix_stat_margins_dimension_region", "dimension", "unit_region_code"),)
+    __scope__ = {"org": "org_id", "region": "unit_region_code", "committee": "committee_id"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(64))
+    org_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org" dimension
+    unit_region_code: Mapped[str | None] = mapped_column(String(6))
+    committee_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org" dimension
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class StatFlow(db.Model):
     """Review steps of one kind on one day for one unit's records: the pipeline over time.
 

@@ -12,11 +12,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatState
+from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatMargin, StatState
 from portal.models._types import utcnow
 
 FLOW_ACTIONS = ("submit", "approve", "return")
@@ -24,6 +24,7 @@ CHINA = timezone(timedelta(hours=8))
 _CELL_COLUMNS = ("org_id", "unit_region_code", "committee_id", "status", "series", "level", "review_year",
                  "obtain_method")
 REASON_MAX = 200
+MARGIN_DIMENSIONS = ("status", "series", "level", "review_year", "obtain_method")
 
 
 def _fingerprint() -> tuple[str, int]:
@@ -81,6 +82,19 @@ def _rebuild_cells() -> None:
     db.session.execute(insert(StatCell).from_select(
         [*_CELL_COLUMNS, "count"],
         select(*columns, func.count()).group_by(*columns)))
+    # The margins are summed from the cube just built, not from the certificates again.
+    db.session.execute(delete(StatMargin))
+    for dimension in MARGIN_DIMENSIONS:
+        value = cast(getattr(StatCell, dimension), String)
+        db.session.execute(insert(StatMargin).from_select(
+            ["dimension", "value", "unit_region_code", "count"],
+            select(literal(dimension), value, StatCell.unit_region_code, func.sum(StatCell.count))
+            .group_by(value, StatCell.unit_region_code)))
+    db.session.execute(insert(StatMargin).from_select(
+        ["dimension", "org_id", "unit_region_code", "committee_id", "count"],
+        select(literal("org"), StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id,
+               func.sum(StatCell.count))
+        .group_by(StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id)))
 
 
 def _china_day(moment: datetime):

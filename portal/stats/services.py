@@ -9,18 +9,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
-from portal.access import scoped, visibility
+from portal.access import can_see, scoped, visibility
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import REVIEW_STATUSES, STATUSES
 from portal.extensions import db
-from portal.models import CodeItem, Organization, StatCell, StatFlow
+from portal.models import CodeItem, Organization, StatCell, StatFlow, StatMargin
 from portal.review.queue import org_subtree
 from portal.stats.cube import ensure_fresh
 
 STATS_ROLES = ("unit", "department", "county_office", "city_office", "province_office")
 UNREPORTED = ("draft", "returned")
+UNIT_TYPES = ("unit", "talent_center")
 NO_YEAR = "未填"
 WAIT_LEVELS = ("returned", *REVIEW_STATUSES)
 WAIT_LABELS = {"draft": "填报人（草稿）", "returned": "填报人（退回修改）", **{s: STATUSES[s] for s in REVIEW_STATUSES}}
@@ -105,9 +107,12 @@ def code_names(kind: str) -> dict[str, str]:
                                    .order_by(CodeItem.sort, CodeItem.id)).all())
 
 
-def visible_orgs(user) -> list[Organization]:
-    """Organisations the user may pick in the filter: their own and everything under it in scope."""
-    stmt = scoped(Organization, user).order_by(Organization.path)
+def filter_orgs(user, selected: int | None) -> list[Organization]:
+    """The filter's choices: the user's own body and the offices and departments under it.
+    Employers are many (thousands in a province); one is reached from the table of subordinate
+    bodies, and stays selected once chosen."""
+    stmt = scoped(Organization, user).order_by(Organization.path).where(
+        Organization.type.not_in(UNIT_TYPES) | (Organization.id == selected))
     if user.org is not None:
         stmt = stmt.where(Organization.path.startswith(user.org.path, autoescape=True))
     return list(db.session.scalars(stmt))
@@ -135,9 +140,50 @@ def _cell_conditions(user, filters: StatsFilters):
     return conditions
 
 
-def _grouped(column, conditions) -> dict:
-    return dict(db.session.execute(
-        select(column, func.sum(StatCell.count)).where(*conditions).group_by(column)).all())
+REGION_SCOPED_ROLES = ("county_office", "city_office", "province_office", "admin")
+
+
+@dataclass
+class Source:
+    """Where the counts come from: the full cube or an office's margins, with the scope applied."""
+
+    model: type
+    conditions: list  # rows of `model` in scope and filters
+    org_conditions: list  # the rows giving each unit's total
+
+    def count(self, dimension: str) -> dict:
+        if self.model is StatMargin:
+            rows = db.session.execute(select(StatMargin.value, func.sum(StatMargin.count)).where(
+                *self.conditions, StatMargin.dimension == dimension).group_by(StatMargin.value)).all()
+            if dimension == "review_year":
+                return {int(value) if value is not None else None: number for value, number in rows}
+            return dict(rows)
+        column = getattr(StatCell, dimension)
+        return dict(db.session.execute(
+            select(column, func.sum(StatCell.count)).where(*self.conditions).group_by(column)).all())
+
+    def by_branch(self, node: Organization) -> tuple[dict[int, int], int]:
+        """Totals per body directly under `node` (whole branches), and `node`'s own records."""
+        owner, child = aliased(Organization), aliased(Organization)
+        branches = dict(db.session.execute(
+            select(child.id, func.sum(self.model.count))
+            .join(owner, owner.id == self.model.org_id)
+            .join(child, and_(child.parent_id == node.id, owner.path.startswith(child.path)))
+            .where(*self.org_conditions).group_by(child.id)).all())
+        own = db.session.scalar(select(func.sum(self.model.count)).where(
+            *self.org_conditions, self.model.org_id == node.id)) or 0
+        return branches, own
+
+
+def _source(user, filters: StatsFilters) -> Source:
+    """An office without filters reads the per-region margins (small whatever the number of
+    employers); everyone else reads the full cube, narrowed by their own units or the filters."""
+    unfiltered = not (filters.year_from or filters.year_to or filters.series or filters.level or filters.org)
+    if unfiltered and user.role in REGION_SCOPED_ROLES:
+        scope = visibility(StatMargin, user)
+        return Source(StatMargin, [scope], [scope, StatMargin.dimension == "org"])
+    conditions = _cell_conditions(user, filters)
+    return Source(StatCell, conditions, conditions)
 
 
 def _drill(filters: StatsFilters, **narrow) -> dict:
@@ -145,32 +191,16 @@ def _drill(filters: StatsFilters, **narrow) -> dict:
     return {k: v for k, v in args.items() if v not in (None, "")}
 
 
-def _by_org(user, filters: StatsFilters, conditions) -> list[Row]:
+def _by_org(user, filters: StatsFilters, source: Source) -> list[Row]:
     """Counts per body directly under the chosen organisation (or the user's own), whole branches summed."""
     node = db.session.get(Organization, filters.org) if filters.org else user.org
     if node is None:
         return []
-    counts = _grouped(StatCell.org_id, conditions)
-    if not counts:
-        return []
-    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(list(counts))))}
+    branches, own = source.by_branch(node)
     children = {o.id: o for o in db.session.scalars(scoped(Organization, user).where(
-        Organization.parent_id == node.id).order_by(Organization.path))}
-    totals: dict[int, int] = defaultdict(int)
-    own = 0
-    for org_id, count in counts.items():
-        org = orgs.get(org_id)
-        if org is None:
-            continue
-        if org.id == node.id:
-            own += count
-            continue
-        rest = org.path[len(node.path):].strip("/") if org.path.startswith(node.path) else ""
-        branch = int(rest.split("/")[0]) if rest else None
-        if branch in children:
-            totals[branch] += count
-    rows = [Row(org_id, children[org_id].name, count, _drill(filters, org=org_id))
-            for org_id, count in sorted(totals.items(), key=lambda item: -item[1])]
+        Organization.parent_id == node.id))}
+    rows = [Row(org_id, children[org_id].name, number, _drill(filters, org=org_id))
+            for org_id, number in sorted(branches.items(), key=lambda item: -item[1]) if org_id in children]
     if own:
         rows.insert(0, Row(node.id, f"{node.name}（本级）", own, _drill(filters, org=node.id)))
     return rows
@@ -178,33 +208,35 @@ def _by_org(user, filters: StatsFilters, conditions) -> list[Row]:
 
 def statistics(user, filters: StatsFilters) -> Statistics:
     built_at = ensure_fresh()
-    orgs = visible_orgs(user)
-    if filters.org is not None and filters.org not in {o.id for o in orgs}:
+    if filters.org is not None and not can_see(Organization, filters.org, user):
         filters.org = None  # not the user's to pick: count the whole scope instead
-    conditions = _cell_conditions(user, filters)
+    orgs = filter_orgs(user, filters.org)
+    source = _source(user, filters)
+    count = source.count
     series_names = code_names("title_series")
     method_names = code_names("obtain_method")
 
-    by_status = _grouped(StatCell.status, conditions)
+    by_status = count("status")
     status_rows = [Row(s, label, by_status.get(s, 0), _drill(filters, status=s)) for s, label in STATUSES.items()]
 
-    by_series = _grouped(StatCell.series, conditions)
+    by_series = count("series")
     series_rows = [Row(k, series_names.get(k, k), v, _drill(filters, series=k))
                    for k, v in sorted(by_series.items(), key=lambda item: -item[1])]
 
-    by_level = _grouped(StatCell.level, conditions)
+    by_level = count("level")
     level_totals = {lvl: 0 for lvl in LEVELS}
-    for lvl, count in by_level.items():
-        level_totals["初级" if lvl in JUNIOR_SUBLEVELS else lvl] = level_totals.get(lvl, 0) + count
+    for lvl, number in by_level.items():
+        key = "初级" if lvl in JUNIOR_SUBLEVELS else lvl
+        level_totals[key] = level_totals.get(key, 0) + number
     level_rows = [Row(k, k, v, _drill(filters, level=k)) for k, v in level_totals.items()]
 
-    by_year = _grouped(StatCell.review_year, conditions)
+    by_year = count("review_year")
     year_rows = [Row(y, str(y), c, _drill(filters, year=y)) for y, c in sorted(
         ((y, c) for y, c in by_year.items() if y is not None))]
     if by_year.get(None):
         year_rows.append(Row(None, NO_YEAR, by_year[None], _drill(filters)))
 
-    by_method = _grouped(StatCell.obtain_method, conditions)
+    by_method = count("obtain_method")
     method_rows = [Row(k, method_names.get(k, k or "未填"), v, _drill(filters, method=k))
                    for k, v in sorted(by_method.items(), key=lambda item: -item[1])]
 
@@ -214,7 +246,7 @@ def statistics(user, filters: StatsFilters) -> Statistics:
         Table("level", "按职称级别", level_rows, "pie"),
         Table("year", "按评审年度", year_rows, "line"),
         Table("method", "按取得方式", method_rows, "pie"),
-        Table("org", "按下级单位", _by_org(user, filters, conditions), "bar"),
+        Table("org", "按下级单位", _by_org(user, filters, source), "bar"),
     ]
     total = sum(by_status.values())
     reported = total - sum(by_status.get(s, 0) for s in UNREPORTED)

@@ -186,3 +186,24 @@ def test_a_maximum_age_serves_a_recent_cube_and_the_refresh_job_catches_up(clien
         assert fresh[-1][1] == before[-1][1] + 1
     finally:
         app.config["STATS_MAX_AGE_SECONDS"] = 0
+
+
+def test_junior_sublevels_count_as_junior(client, auth, app, demo):
+    auth.login("province_demo")
+    _, before = _sheet(client, "by=level")
+    _cert_with(app, level="助理级")
+    _cert_with(app, level="员级")
+    _, after = _sheet(client, "by=level")
+    assert dict(map(tuple, after[1:-1]))["初级"] == dict(map(tuple, before[1:-1]))["初级"] + 2
+
+
+def test_the_office_margins_agree_with_the_full_cube(client, auth, app, demo):
+    """Unfiltered, an office reads per-region margins; narrowed to its own organisation, the cube."""
+    with app.app_context():
+        city = _org("RZ-ZGB").id
+    auth.login("city_demo")
+    margins, _ = _sheet(client)
+    cube, _ = _sheet(client, f"by=status&org={city}")
+    for title in ("按状态", "按职称系列", "按职称级别", "按评审年度", "按取得方式", "按下级单位"):
+        rows = lambda book: sorted(book[title].iter_rows(values_only=True), key=str)  # noqa: E731
+        assert rows(margins) == rows(cube), title

@@ -1,8 +1,8 @@
 """statistics cube, internal notices, messages and job runs
 
-Revision ID: da2258a195b1
+Revision ID: 5a7c2e91d4b3
 Revises: 0d046b70eb64
-Create Date: 2026-12-01 04:16:21.516675
+Create Date: 2026-12-01 04:35:24.808812
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'da2258a195b1'
+revision = "5a7c2e91d4b3"
 down_revision = '0d046b70eb64'
 branch_labels = None
 depends_on = None
@@ -66,6 +66,19 @@ def upgrade():
     with op.batch_alter_table('stat_flows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stat_flows_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_stat_flows_region', ['unit_region_code'], unique=False)
+
+    op.create_table('stat_margins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('value', sa.String(length=64), nullable=True),
+    sa.Column('org_id', sa.Integer(), nullable=True),
+    sa.Column('unit_region_code', sa.String(length=6), nullable=True),
+    sa.Column('committee_id', sa.Integer(), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stat_margins'))
+    )
+    with op.batch_alter_table('stat_margins', schema=None) as batch_op:
+        batch_op.create_index('ix_stat_margins_dimension_region', ['dimension', 'unit_region_code'], unique=False)
 
     op.create_table('stat_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,6 +187,10 @@ def downgrade():
 
     op.drop_table('internal_notices')
     op.drop_table('stat_state')
+    with op.batch_alter_table('stat_margins', schema=None) as batch_op:
+        batch_op.drop_index('ix_stat_margins_dimension_region')
+
+    op.drop_table('stat_margins')
     with op.batch_alter_table('stat_flows', schema=None) as batch_op:
         batch_op.drop_index('ix_stat_flows_region')
         batch_op.drop_index(batch_op.f('ix_stat_flows_org_id'))
