@@ -2,7 +2,7 @@
 
 Revision ID: 5a7c2e91d4b3
 Revises: 0d046b70eb64
-Create Date: 2026-12-01 04:35:24.808812
+Create Date: 2026-12-01 04:42:12.893478
 
 """
 from alembic import op
@@ -79,6 +79,20 @@ def upgrade():
     )
     with op.batch_alter_table('stat_margins', schema=None) as batch_op:
         batch_op.create_index('ix_stat_margins_dimension_region', ['dimension', 'unit_region_code'], unique=False)
+
+    op.create_table('stat_region_cells',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_region_code', sa.String(length=6), nullable=True),
+    sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('series', sa.String(length=64), nullable=False),
+    sa.Column('level', sa.String(length=8), nullable=False),
+    sa.Column('review_year', sa.Integer(), nullable=True),
+    sa.Column('obtain_method', sa.String(length=32), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stat_region_cells'))
+    )
+    with op.batch_alter_table('stat_region_cells', schema=None) as batch_op:
+        batch_op.create_index('ix_stat_region_cells_region', ['unit_region_code'], unique=False)
 
     op.create_table('stat_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -187,6 +201,10 @@ def downgrade():
 
     op.drop_table('internal_notices')
     op.drop_table('stat_state')
+    with op.batch_alter_table('stat_region_cells', schema=None) as batch_op:
+        batch_op.drop_index('ix_stat_region_cells_region')
+
+    op.drop_table('stat_region_cells')
     with op.batch_alter_table('stat_margins', schema=None) as batch_op:
         batch_op.drop_index('ix_stat_margins_dimension_region')
 

@@ -22,7 +22,7 @@ from portal.models.org import Organization
 from portal.models.notice import NoticeEntry, Objection, PublicNotice, WorkdayOverride, WorkdayYear
 from portal.models.person import Person
 from portal.models.region import Region
-from portal.models.stats import StatCell, StatFlow, StatMargin, StatState
+from portal.models.stats import StatCell, StatFlow, StatMargin, StatRegionCell, StatState
 from portal.models.user import User
 from portal.models.verification import ApiKey, CertificateCorrection, VerificationLookup
 from portal.models.document import IssuedDocument, SigningCredential
@@ -46,6 +46,7 @@ __all__ = [
     "StatCell",
     "StatFlow",
     "StatMargin",
+    "StatRegionCell",
     "StatState",
     "NoticeEntry",
     "Objection",

@@ -32,6 +32,24 @@ class StatCell(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class StatRegionCell(db.Model):
+    """The cube without the unit: what an office's filtered page groups, one row per region and
+    combination instead of per employer and combination (a fraction of the rows)."""
+
+    __tablename__ = "stat_region_cells"
+    __table_args__ = (Index("ix_stat_region_cells_region", "unit_region_code"),)
+    __scope__ = {"region": "unit_region_code"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_region_code: Mapped[str | None] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(24))
+    series: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(8))
+    review_year: Mapped[int | None] = mapped_column(Integer)
+    obtain_method: Mapped[str | None] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class StatMargin(db.Model):
     """One-dimensional totals for offices looking at their whole area without filters.
 

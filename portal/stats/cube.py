@@ -1,6 +1,9 @@
 """Keeping the statistics cube in step with the data.
 
-The certificate cube (`StatCell`) is rebuilt in the database with one INSERT … SELECT … GROUP BY
+Three tables of certificate counts, from fine to coarse: `StatCell` per unit and combination of
+dimensions (for departments, units and any narrowing to an organisation), `StatRegionCell` per
+region and combination (an office's filtered page), `StatMargin` per region and single dimension
+(an office's unfiltered page). They are rebuilt in the database with one INSERT … SELECT … GROUP BY
 whenever the newest certificate id or change time moves; both are single index probes, so an
 unchanged database costs two lookups per page. The trail is append-only, so review steps are
 added to `StatFlow` incrementally: only entries newer than the last one counted are read.
@@ -16,7 +19,7 @@ from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatMargin, StatState
+from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatMargin, StatRegionCell, StatState
 from portal.models._types import utcnow
 
 FLOW_ACTIONS = ("submit", "approve", "return")
@@ -25,6 +28,7 @@ _CELL_COLUMNS = ("org_id", "unit_region_code", "committee_id", "status", "series
                  "obtain_method")
 REASON_MAX = 200
 MARGIN_DIMENSIONS = ("status", "series", "level", "review_year", "obtain_method")
+_REGION_COLUMNS = ("unit_region_code", *MARGIN_DIMENSIONS)
 
 
 def _fingerprint() -> tuple[str, int]:
@@ -82,14 +86,19 @@ def _rebuild_cells() -> None:
     db.session.execute(insert(StatCell).from_select(
         [*_CELL_COLUMNS, "count"],
         select(*columns, func.count()).group_by(*columns)))
-    # The margins are summed from the cube just built, not from the certificates again.
+    # The coarser tables are summed from the cube just built, not from the certificates again.
+    db.session.execute(delete(StatRegionCell))
+    region_columns = [getattr(StatCell, name) for name in _REGION_COLUMNS]
+    db.session.execute(insert(StatRegionCell).from_select(
+        [*_REGION_COLUMNS, "count"],
+        select(*region_columns, func.sum(StatCell.count)).group_by(*region_columns)))
     db.session.execute(delete(StatMargin))
     for dimension in MARGIN_DIMENSIONS:
-        value = cast(getattr(StatCell, dimension), String)
+        value = cast(getattr(StatRegionCell, dimension), String)
         db.session.execute(insert(StatMargin).from_select(
             ["dimension", "value", "unit_region_code", "count"],
-            select(literal(dimension), value, StatCell.unit_region_code, func.sum(StatCell.count))
-            .group_by(value, StatCell.unit_region_code)))
+            select(literal(dimension), value, StatRegionCell.unit_region_code, func.sum(StatRegionCell.count))
+            .group_by(value, StatRegionCell.unit_region_code)))
     db.session.execute(insert(StatMargin).from_select(
         ["dimension", "org_id", "unit_region_code", "committee_id", "count"],
         select(literal("org"), StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id,

@@ -16,7 +16,7 @@ from portal.access import can_see, scoped, visibility
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import REVIEW_STATUSES, STATUSES
 from portal.extensions import db
-from portal.models import CodeItem, Organization, StatCell, StatFlow, StatMargin
+from portal.models import CodeItem, Organization, StatCell, StatFlow, StatMargin, StatRegionCell
 from portal.review.queue import org_subtree
 from portal.stats.cube import ensure_fresh
 
@@ -131,13 +131,14 @@ def _where(model, user, filters: StatsFilters, level_column, series_column):
     return conditions
 
 
-def _cell_conditions(user, filters: StatsFilters):
-    conditions = _where(StatCell, user, filters, StatCell.level, StatCell.series)
+def _filtered(model, user, filters: StatsFilters):
+    conditions = _where(model, user, filters, model.level, model.series)
     if filters.year_from:
-        conditions.append(StatCell.review_year >= filters.year_from)
+        conditions.append(model.review_year >= filters.year_from)
     if filters.year_to:
-        conditions.append(StatCell.review_year <= filters.year_to)
+        conditions.append(model.review_year <= filters.year_to)
     return conditions
+
 
 
 REGION_SCOPED_ROLES = ("county_office", "city_office", "province_office", "admin")
@@ -149,7 +150,8 @@ class Source:
 
     model: type
     conditions: list  # rows of `model` in scope and filters
-    org_conditions: list  # the rows giving each unit's total
+    units: type  # the table holding each unit's totals
+    org_conditions: list  # its rows in scope and filters
 
     def count(self, dimension: str) -> dict:
         if self.model is StatMargin:
@@ -158,32 +160,38 @@ class Source:
             if dimension == "review_year":
                 return {int(value) if value is not None else None: number for value, number in rows}
             return dict(rows)
-        column = getattr(StatCell, dimension)
+        column = getattr(self.model, dimension)
         return dict(db.session.execute(
-            select(column, func.sum(StatCell.count)).where(*self.conditions).group_by(column)).all())
+            select(column, func.sum(self.model.count)).where(*self.conditions).group_by(column)).all())
 
     def by_branch(self, node: Organization) -> tuple[dict[int, int], int]:
         """Totals per body directly under `node` (whole branches), and `node`'s own records."""
+        # Sum per unit first (one row each), then climb to the branch: the join sees units, not cells.
+        units = self.units
+        per_unit = (select(units.org_id.label("org_id"), func.sum(units.count).label("total"))
+                    .where(*self.org_conditions).group_by(units.org_id).subquery())
         owner, child = aliased(Organization), aliased(Organization)
         branches = dict(db.session.execute(
-            select(child.id, func.sum(self.model.count))
-            .join(owner, owner.id == self.model.org_id)
+            select(child.id, func.sum(per_unit.c.total))
+            .join(owner, owner.id == per_unit.c.org_id)
             .join(child, and_(child.parent_id == node.id, owner.path.startswith(child.path)))
-            .where(*self.org_conditions).group_by(child.id)).all())
-        own = db.session.scalar(select(func.sum(self.model.count)).where(
-            *self.org_conditions, self.model.org_id == node.id)) or 0
+            .group_by(child.id)).all())
+        own = db.session.scalar(select(func.sum(units.count)).where(
+            *self.org_conditions, units.org_id == node.id)) or 0
         return branches, own
 
 
 def _source(user, filters: StatsFilters) -> Source:
-    """An office without filters reads the per-region margins (small whatever the number of
-    employers); everyone else reads the full cube, narrowed by their own units or the filters."""
-    unfiltered = not (filters.year_from or filters.year_to or filters.series or filters.level or filters.org)
-    if unfiltered and user.role in REGION_SCOPED_ROLES:
-        scope = visibility(StatMargin, user)
-        return Source(StatMargin, [scope], [scope, StatMargin.dimension == "org"])
-    conditions = _cell_conditions(user, filters)
-    return Source(StatCell, conditions, conditions)
+    """An office reads tables by region, whose size does not grow with the number of employers:
+    the margins without filters, the region cube with them. Departments, units and anyone
+    narrowing to one organisation read the cube by unit, which their scope keeps small."""
+    cells = _filtered(StatCell, user, filters)
+    if user.role in REGION_SCOPED_ROLES and not filters.org:
+        if not (filters.year_from or filters.year_to or filters.series or filters.level):
+            scope = visibility(StatMargin, user)
+            return Source(StatMargin, [scope], StatMargin, [scope, StatMargin.dimension == "org"])
+        return Source(StatRegionCell, _filtered(StatRegionCell, user, filters), StatCell, cells)
+    return Source(StatCell, cells, StatCell, cells)
 
 
 def _drill(filters: StatsFilters, **narrow) -> dict:
