@@ -141,7 +141,7 @@ def _filtered(model, user, filters: StatsFilters):
 
 
 
-REGION_SCOPED_ROLES = ("county_office", "city_office", "province_office", "admin")
+REGION_SCOPED_ROLES = ("county_office", "city_office", "province_office")
 
 
 @dataclass
