@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
 from portal.access import can_see, scoped, visibility
@@ -172,7 +172,8 @@ class Source:
                     .where(*self.org_conditions).group_by(units.org_id).subquery())
         owner, child = aliased(Organization), aliased(Organization)
         branches = dict(db.session.execute(
-            select(child.id, func.sum(per_unit.c.total))
+            # A sum of sums is NUMERIC on PostgreSQL: back to an integer, not a Decimal.
+            select(child.id, cast(func.sum(per_unit.c.total), Integer))
             .join(owner, owner.id == per_unit.c.org_id)
             .join(child, and_(child.parent_id == node.id, owner.path.startswith(child.path)))
             .group_by(child.id)).all())
