@@ -109,7 +109,8 @@ def published(user) -> list[tuple[InternalNotice, int, int]]:
 def received(user, unread_only: bool = False, open_only: bool = False) -> list[tuple[InternalNotice, NoticeRecipient]]:
     if user.org_id is None:
         return []
-    stmt = (select(InternalNotice, NoticeRecipient).join(NoticeRecipient, NoticeRecipient.notice_id == InternalNotice.id)
+    stmt = (select(InternalNotice, NoticeRecipient)
+            .join(NoticeRecipient, NoticeRecipient.notice_id == InternalNotice.id)
             .where(NoticeRecipient.org_id == user.org_id).order_by(InternalNotice.id.desc()).limit(PAGE_SIZE))
     if unread_only:
         stmt = stmt.where(NoticeRecipient.read_at.is_(None))

@@ -49,10 +49,11 @@ def queue():
     flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
     level = services.user_level(current_user)
     deadlines = services.deadlines_of(campaign)
+    narrowed_org = db.session.scalar(scoped(Organization).where(Organization.id == filters.org)) if filters.org else None
     context = dict(
         page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=entry_services.code_names("title_series"),
         methods=entry_services.code_names("obtain_method"),
-        narrowed_org=db.session.scalar(scoped(Organization).where(Organization.id == filters.org)) if filters.org else None,
+        narrowed_org=narrowed_org,
         level=level, due=deadlines.get(level), today=services.today(), queue_url=_queue_url,
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),

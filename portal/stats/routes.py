@@ -32,7 +32,8 @@ def _chart_data(stats) -> dict:
     charts["waits"] = {"type": "bar", "title": "各环节平均停留天数",
                        "labels": [w.label for w in stats.waits],
                        "values": [w.average_days or 0 for w in stats.waits],
-                       "links": [url_for("review.queue", status=w.level, **stats.filters.as_args()) for w in stats.waits]}
+                       "links": [url_for("review.queue", status=w.level, **stats.filters.as_args())
+                                 for w in stats.waits]}
     return charts
 
 

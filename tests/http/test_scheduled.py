@@ -179,7 +179,8 @@ def test_the_administrator_sees_the_schedule_and_each_runs_outcome(client, auth,
     response = client.post("/admin/jobs/audit_verify/run", data={"csrf_token": csrf_token_of(client, "/admin/jobs")},
                            follow_redirects=True)
     assert "已运行“留痕核验”" in response.get_data(as_text=True)
-    assert client.post("/admin/jobs/nothing/run", data={"csrf_token": csrf_token_of(client, "/admin/jobs")}).status_code == 404
+    token = csrf_token_of(client, "/admin/jobs")
+    assert client.post("/admin/jobs/nothing/run", data={"csrf_token": token}).status_code == 404
     auth.logout()
     auth.login("province_demo")
     assert client.get("/admin/jobs").status_code == 403
