@@ -3,9 +3,9 @@
 Three tables of certificate counts, from fine to coarse: `StatCell` per unit and combination of
 dimensions (for departments, units and any narrowing to an organisation), `StatRegionCell` per
 region and combination (an office's filtered page), `StatMargin` per region and single dimension
-(an office's unfiltered page). They are rebuilt in the database with one INSERT … SELECT … GROUP BY
-whenever the newest certificate id or change time moves; both are single index probes, so an
-unchanged database costs two lookups per page. The trail is append-only, so review steps are
+(an office's unfiltered page). They are rebuilt in the database with INSERT … SELECT … GROUP BY
+whenever the newest certificate id or change time moves; each is a single index probe, as is the
+newest trail entry, so an unchanged database costs three lookups per page. The trail is append-only, so review steps are
 added to `StatFlow` incrementally: only entries newer than the last one counted are read.
 Certificates are never deleted (they are revoked), which is why id and change time suffice.
 """
