@@ -22,13 +22,16 @@ def _sheet(client, query="by=status"):
     return book, [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
 
 
-def test_export_by_status_equals_the_demo_summary_for_the_province(client, auth, demo):
+def test_export_by_status_equals_the_demo_command_json_for_the_province(client, auth, app):
+    result = app.test_cli_runner().invoke(args=["demo", "--certificates", "150", "--json"])
+    assert result.exit_code == 0, result.output
+    status_counts = json.loads(result.output)["status_counts"]
     auth.login("province_demo")
     _, rows = _sheet(client)
-    assert rows[0] == ["状态", "证书数"]
-    assert rows[-1] == ["合计", sum(demo["status_counts"].values())]
     from portal.domain.workflow import STATUSES
-    assert rows[1:-1] == [[STATUSES[s], n] for s, n in demo["status_counts"].items()]
+    assert rows[0] == ["状态", "证书数"]
+    assert rows[1:-1] == [[STATUSES[s], n] for s, n in status_counts.items()]
+    assert rows[-1] == ["合计", sum(status_counts.values())] and rows[-1][1] == 150
 
 
 def test_export_puts_the_chosen_table_first_and_keeps_the_page_filters(client, auth, app, demo):
