@@ -56,16 +56,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.campaigns import bp as campaigns_bp
     from portal.entry import bp as entry_bp
     from portal.excel import bp as excel_bp
+    from portal.internal_notices import bp as internal_notices_bp
     from portal.letters import bp as letters_bp
     from portal.main import bp as main_bp
+    from portal.messages import bp as messages_bp
     from portal.notices import bp as notices_bp
     from portal.oplog import bp as oplog_bp
     from portal.records import bp as records_bp
     from portal.review import bp as review_bp
+    from portal.stats import bp as stats_bp
     from portal.verify import bp as verify_bp
 
     for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
-                      letters_bp, campaigns_bp, accounts_bp, oplog_bp):
+                      letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli

@@ -1,4 +1,4 @@
-"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify | audit-checkpoint."""
+"""Command-line interface: flask --app wsgi seed | demo | create-user | audit-verify | audit-checkpoint | run-job."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal import scheduled
 from portal.domain.passwords import check_password_policy
 from portal.extensions import db
 from portal.models import CodeItem, Organization, User
@@ -16,7 +17,7 @@ from portal.models.user import ROLES
 
 def init_app(app) -> None:
     for command in (seed_command, demo_command, create_user_command, audit_verify_command,
-                    audit_checkpoint_command):
+                    audit_checkpoint_command, run_job_command):
         app.cli.add_command(command)
 
 
@@ -108,3 +109,14 @@ def audit_checkpoint_command():
     checkpoint = write_checkpoint()
     click.echo(f"已写入检查点 #{checkpoint['id']}：{len(checkpoint['heads'])} 条链，{checkpoint['entries']} 条留痕，"
                f"链首摘要 {checkpoint['head'][:16]}（{checkpoint_dir()}）")
+
+
+@click.command("run-job")
+@with_appcontext
+@click.argument("name", type=click.Choice(sorted(scheduled.JOBS)))
+def run_job_command(name: str):
+    """Run one scheduled job now (as its schedule would) and log its outcome."""
+    entry = scheduled.run(scheduled.JOBS[name])
+    click.echo(f"{scheduled.JOB_LABELS[name]}：{entry.outcome}，{entry.detail}")
+    if entry.outcome == "failed":
+        sys.exit(1)

@@ -102,6 +102,10 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_FREE_FAILURES_PER_ADDRESS": 10,
         "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
         "LOGIN_MAX_DELAY_SECONDS": 300,
+        # Uploaded import workbooks and their annotated copies are removed after this many days.
+        "IMPORT_FILE_RETENTION_DAYS": int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30")),
+        # 0: statistics are always exact; more: a cube that young is served although data moved.
+        "STATS_MAX_AGE_SECONDS": int(os.environ.get("STATS_MAX_AGE_SECONDS", "0")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # The portal CA's key and certificate, never in the database.
         "CA_DIR": os.environ.get("CA_DIR") or str(instance_path / "ca"),

@@ -25,6 +25,7 @@ KIND_FORMATS = {
     "certificate_scan": ("pdf",),
     "qualification_doc": ("pdf",),
     "review_form": ("pdf",),
+    "notice_attachment": ("pdf",),  # 通知公告的附件
 }
 FORMAT_LABELS = {"pdf": "PDF文件", "jpeg": "JPEG图片", "png": "PNG图片"}
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Idempotent set-up: system packages, virtual environment, Python packages, htmx, CJK font subset.
+# Idempotent set-up: system packages, virtual environment, Python packages, htmx, ECharts, CJK font subset.
 # Safe to run again; each step checks what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.11"
+ECHARTS_VERSION="6.1.0"
 APT_PACKAGES=(fonts-noto-cjk poppler-utils chromium)
 VENV=".venv"
 
@@ -49,6 +50,14 @@ if ! grep -q "version:\"$HTMX_VERSION\"" static/vendor/htmx.min.js 2>/dev/null; 
   mkdir -p "$workdir" static/vendor
   npm install --prefix "$workdir" --no-save --no-package-lock --no-audit --no-fund --silent "htmx.org@$HTMX_VERSION"
   cp "$workdir/node_modules/htmx.org/dist/htmx.min.js" static/vendor/htmx.min.js
+fi
+# Apache ECharts draws the statistics charts; same rule: npm by package name, pinned.
+if ! grep -q "version=\"$ECHARTS_VERSION\"" static/vendor/echarts.min.js 2>/dev/null; then
+  log "fetching echarts $ECHARTS_VERSION"
+  workdir=".cache/npm"
+  mkdir -p "$workdir" static/vendor
+  npm install --prefix "$workdir" --no-save --no-package-lock --no-audit --no-fund --silent "echarts@$ECHARTS_VERSION"
+  cp "$workdir/node_modules/echarts/dist/echarts.min.js" static/vendor/echarts.min.js
 fi
 
 "$VENV/bin/python" scripts/build_fonts.py

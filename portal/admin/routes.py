@@ -38,3 +38,25 @@ def edit_code(kind: str, item_id: int | None = None):
             flash(f"已保存{CODE_KINDS[kind]}“{item.name}”。", "success")
             return redirect(url_for("admin.codes", kind=kind))
     return render_template("admin/code_form.html", form=form, kind=kind, kinds=CODE_KINDS, item=item)
+
+
+@bp.get("/jobs")
+@admin_required
+def jobs():
+    from portal import scheduled
+
+    return render_template("admin/jobs.html", schedule=scheduled.SCHEDULE, labels=scheduled.JOB_LABELS,
+                           last=scheduled.last_runs(), runs=scheduled.recent_runs())
+
+
+@bp.post("/jobs/<name>/run")
+@admin_required
+def run_job(name: str):
+    from portal import scheduled
+
+    job = scheduled.JOBS.get(name)
+    if job is None:
+        abort(404)
+    entry = scheduled.run(job)
+    flash(f"已运行“{scheduled.JOB_LABELS[name]}”：{entry.detail}", "success" if entry.outcome == "ok" else "warning")
+    return redirect(url_for("admin.jobs"))

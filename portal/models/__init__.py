@@ -6,7 +6,8 @@ Glossary (Chinese term → name in code):
   人才服务/档案托管机构 talent_center · 专业技术人员 Person · 职称证书 Certificate ·
   证书编号 cert_no · 职称系列 series · 职称级别 level · 职称名称 title_name · 取得方式 obtain_method ·
   佐证材料 EvidenceFile · 审核/操作留痕 AuditEntry · 代码表 CodeItem · 登录日志 LoginEvent ·
-  采集任务 Campaign · 各级截止时间 CampaignDeadline.
+  采集任务 Campaign · 各级截止时间 CampaignDeadline · 通知公告 InternalNotice · 站内消息 Message ·
+  统计 StatCell/StatFlow · 定时任务记录 JobRun.
 """
 from portal.models.audit import AuditEntry
 from portal.models.blacklist import BlacklistEntry
@@ -15,11 +16,14 @@ from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
 from portal.models.evidence import EvidenceFile
 from portal.models.import_job import ImportJob
+from portal.models.job_run import JobRun
 from portal.models.login_event import LoginEvent
+from portal.models.message import InternalNotice, Message, NoticeAttachment, NoticeRecipient
 from portal.models.org import Organization
 from portal.models.notice import NoticeEntry, Objection, PublicNotice, WorkdayOverride, WorkdayYear
 from portal.models.person import Person
 from portal.models.region import Region
+from portal.models.stats import StatCell, StatFlow, StatMargin, StatRegionCell, StatState
 from portal.models.user import User
 from portal.models.verification import ApiKey, CertificateCorrection, VerificationLookup
 from portal.models.document import IssuedDocument, SigningCredential
@@ -35,7 +39,17 @@ __all__ = [
     "CodeItem",
     "EvidenceFile",
     "ImportJob",
+    "InternalNotice",
+    "JobRun",
     "LoginEvent",
+    "Message",
+    "NoticeAttachment",
+    "NoticeRecipient",
+    "StatCell",
+    "StatFlow",
+    "StatMargin",
+    "StatRegionCell",
+    "StatState",
     "NoticeEntry",
     "Objection",
     "Organization",

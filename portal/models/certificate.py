@@ -19,6 +19,8 @@ class Certificate(db.Model):
         Index("ix_certificates_series_id", "series", "id"),
         Index("ix_certificates_level_id", "level", "id"),
         Index("ix_certificates_review_year_id", "review_year", "id"),
+        # The statistics cube is rebuilt when the newest change moves: max() must be one index probe.
+        Index("ix_certificates_updated_at", "updated_at"),
         # Certificate-number prefix search: LIKE 'x%' can only use a pattern-ops index under a
         # non-"C" collation (C.UTF-8 included, before PostgreSQL 17).
         Index("ix_certificates_cert_no_pattern", "cert_no", postgresql_ops={"cert_no": "varchar_pattern_ops"}),

@@ -39,6 +39,8 @@ class PublicNotice(db.Model):
     entry_count: Mapped[int] = mapped_column(Integer, default=0)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at = created_at()
+    # When the scheduled job saw the period end and told the publisher what may follow.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     org = relationship("Organization")
     corrects: Mapped["PublicNotice | None"] = relationship(remote_side=[id])

@@ -34,6 +34,11 @@ class QueueFilters:
     series: str = ""
     year: int | None = None
     overdue: bool = False
+    # Narrowing that the statistics page's drill-down links carry.
+    org: int | None = None  # an organisation: its records and those of every body under it
+    method: str = ""  # 取得方式
+    year_from: int | None = None
+    year_to: int | None = None
     after: int | None = None
 
     @classmethod
@@ -42,22 +47,31 @@ class QueueFilters:
         if status not in STATUSES and status not in ("pending", "all"):
             status = "pending"
         level = args.get("level", "")
-        year = args.get("year", type=int)
+        year, year_from, year_to = (_year(args.get(name, type=int)) for name in ("year", "year_from", "year_to"))
         return cls(
             q=(args.get("q") or "").strip()[:64],
             status=status,
             level=level if level in LEVELS else "",
             series=(args.get("series") or "").strip()[:64],
-            year=year if year and 1949 < year < 2200 else None,
+            year=year,
             overdue=args.get("overdue") == "1",
+            org=args.get("org", type=int),
+            method=(args.get("method") or "").strip()[:32],
+            year_from=year_from,
+            year_to=year_to,
             after=args.get("after", type=int),
         )
 
     def as_args(self, **changes) -> dict:
         values = {"q": self.q, "status": self.status, "level": self.level, "series": self.series,
-                  "year": self.year, "overdue": "1" if self.overdue else None, "after": self.after}
+                  "year": self.year, "overdue": "1" if self.overdue else None, "org": self.org,
+                  "method": self.method, "year_from": self.year_from, "year_to": self.year_to, "after": self.after}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def _year(value: int | None) -> int | None:
+    return value if value and 1949 < value < 2200 else None
 
 
 @dataclass
@@ -95,11 +109,25 @@ def queue_statement(user, filters: QueueFilters, overdue: list[str]):
         stmt = stmt.where(Certificate.series == filters.series)
     if filters.year:
         stmt = stmt.where(Certificate.review_year == filters.year)
+    if filters.year_from:
+        stmt = stmt.where(Certificate.review_year >= filters.year_from)
+    if filters.year_to:
+        stmt = stmt.where(Certificate.review_year <= filters.year_to)
+    if filters.method:
+        stmt = stmt.where(Certificate.obtain_method == filters.method)
+    if filters.org:
+        stmt = stmt.where(Certificate.org_id.in_(org_subtree(filters.org)))
     if filters.q:
         stmt = stmt.where(_search_condition(filters.q))
     if filters.after:
         stmt = stmt.where(Certificate.id > filters.after)
     return stmt.order_by(Certificate.id).limit(PAGE_SIZE + 1)
+
+
+def org_subtree(org_id: int):
+    """Ids of an organisation and every body below it (its materialised path is their prefix)."""
+    path = select(Organization.path).where(Organization.id == org_id).scalar_subquery()
+    return select(Organization.id).where(Organization.path.startswith(path))
 
 
 def queue_page(user, filters: QueueFilters, campaign) -> QueuePage:

@@ -5,13 +5,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from portal.access import get_scoped_or_404
+from portal.access import get_scoped_or_404, scoped
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
 from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
+from portal.extensions import db
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import blacklist as blacklist_service
@@ -48,8 +49,11 @@ def queue():
     flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
     level = services.user_level(current_user)
     deadlines = services.deadlines_of(campaign)
+    narrowed_org = db.session.scalar(scoped(Organization).where(Organization.id == filters.org)) if filters.org else None
     context = dict(
         page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=entry_services.code_names("title_series"),
+        methods=entry_services.code_names("obtain_method"),
+        narrowed_org=narrowed_org,
         level=level, due=deadlines.get(level), today=services.today(), queue_url=_queue_url,
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),

@@ -1,0 +1,3 @@
+from portal.internal_notices.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.messages.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+from portal.stats.routes import bp
+
+__all__ = ["bp"]
