@@ -54,4 +54,9 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 30,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # The office the public home page tells visitors to contact.
+        "OFFICE_NAME": os.environ.get("OFFICE_NAME", "人力资源和社会保障局专业技术人员管理科（职称改革办公室）"),
+        "OFFICE_PHONE": os.environ.get("OFFICE_PHONE", "0633-12333"),
+        "OFFICE_ADDRESS": os.environ.get("OFFICE_ADDRESS", "人力资源和社会保障局政务服务大厅职称窗口"),
+        "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "工作日 上午 9:00–12:00，下午 13:30–17:00"),
     }

@@ -248,6 +248,18 @@ def verify():
                                   for root in credentials.trust_roots()])
 
 
+@bp.get("/documents/lookup")
+@limiter.limit("60 per minute")
+def find_document():
+    """The home page's 文书核验 box: a number typed from a paper copy."""
+    number = (request.args.get("number") or "").strip().upper()
+    if services.by_number(number) is None:
+        return render_template("errors/error.html", code=404, title="未找到该文书",
+                               message="没有编号为该值的文书。请核对纸质文件右上角的文书编号（区分字母与数字），"
+                                       "或上传电子文件核验签章。"), 404
+    return redirect(url_for("letters.public_document", number=number))
+
+
 @bp.get("/documents/<number>")
 @limiter.limit("60 per minute")
 def public_document(number: str):

@@ -12,6 +12,8 @@ DEFAULTS = {
     "VERIFY_LIMIT_PER_ADDRESS": "30 per minute;300 per day",
     # Public page, per queried 证件号码 / 证书编号, whoever asks: stops guessing the name of an ID.
     "VERIFY_LIMIT_PER_IDENTITY": "10 per minute;50 per day",
+    # Signed verification reports (PDF, about half a second of work each), per client address.
+    "VERIFY_REPORT_LIMIT": "10 per minute;60 per day",
     # API, per key.
     "VERIFY_API_LIMIT_PER_KEY": "600 per minute;100000 per day",
     # How long a worker process trusts a key it has checked (a revocation reaches it that late).
