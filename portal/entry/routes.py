@@ -3,6 +3,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user, login_required
 from markupsafe import escape
 
+from portal.htmx import wants_fragment
 from portal import uploads
 from portal.access import get_scoped_or_404
 from portal.domain.problems import ERROR
@@ -65,9 +66,9 @@ def staff():
     q = (request.args.get("q") or "").strip()[:32]
     page = services.staff_page(current_user, q, request.args.get("after", type=int))
     template = "entry/staff.html"
-    if request.headers.get("HX-Target") == "staff-results":
+    if wants_fragment("staff-results"):
         template = "entry/_staff_results.html"
-    elif request.headers.get("HX-Request"):
+    elif wants_fragment():
         template = "entry/_staff_rows.html"
     return render_template(template, persons=page.persons, counts=page.counts, accounts=page.accounts, q=q,
                            next_after=page.next_after, pending=pending_count(current_user))

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from portal.htmx import wants_fragment
 from portal.access import scoped
 from portal.documents.letters import beijing
 from portal.documents.signing import CA_CERT_FILE
@@ -34,10 +35,6 @@ def _verify_limit() -> str:
 
 def _verify_max_bytes() -> int:
     return int(current_app.config.get("DOCUMENT_VERIFY_MAX_MB", VERIFY_MAX_MB)) * 1024 * 1024
-
-
-def _htmx() -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 @bp.app_template_filter("doc_time")
@@ -84,7 +81,7 @@ def _org_page(batch_form: BatchForm, letter_form: UnitLetterForm | None = None,
     flt = _filter_of(batch_form) if batch_form.validate() else services.BatchFilter()
     summary = services.summarize(services.batch_query(org, current_user, flt))
     label = services.batch_label(org, flt, services.today())
-    if _htmx() and request.method == "GET":
+    if wants_fragment() and request.method == "GET":
         return render_template("letters/_batch.html", summary=summary, label=label, flt=flt, batch_form=batch_form)
     if letter_form is None:
         letter_form = UnitLetterForm(data={"contact_person": org.contact_person, "contact_phone": org.contact_phone,

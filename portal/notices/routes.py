@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import admin_required, staff_required
 from portal.domain.dates import format_iso, parse_date
@@ -26,11 +27,6 @@ def _objection_limit() -> str:
     return current_app.config.get("OBJECTION_RATE_LIMIT", "5 per hour;20 per day")
 
 
-def _htmx() -> bool:
-    # A history restore after a cache miss needs the whole page, not the fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
 def _public_url(notice_id: int) -> str:
     # The configured address, not the request's Host header, goes into printed QR codes.
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("notices.show", notice_id=notice_id)
@@ -50,7 +46,7 @@ def index():
     state = request.args.get("state") if request.args.get("state") in PUBLIC_STATES else ""
     pagination = services.public_page(q=q, region=region, state=state, page=request.args.get("page", 1, type=int))
     phases = {n.id: services.phase_of(n) for n in pagination.items}
-    template = "notices/_list.html" if _htmx() else "notices/index.html"
+    template = "notices/_list.html" if wants_fragment() else "notices/index.html"
     return render_template(template, pagination=pagination, phases=phases, q=q or "", region=region or "",
                            state=state, states=PUBLIC_STATES, regions=services.region_choices())
 
@@ -191,7 +187,7 @@ def new():
     preview = services.candidate_preview(stmt)
     context = dict(form=form, count=count, preview=preview, preview_limit=services.PREVIEW_ROWS, picked=set(picked),
                    period=_period_or_none(form.start_date.data, form.days.data))
-    if _htmx() and request.method == "GET":
+    if wants_fragment() and request.method == "GET":
         return render_template("notices/_candidates.html", **context)
     return render_template("notices/new.html", **context)
 
@@ -274,7 +270,7 @@ def _year_arg() -> int:
 def _workday_page(year: int, form: WorkdayForm, message: str | None = None):
     context = dict(year=year, form=form, rows=workdays.year_rows(year), complete=workdays.year_is_complete(year),
                    source=workdays.year_source(year), message=message)
-    template = "notices/_workday_table.html" if _htmx() else "notices/workdays.html"
+    template = "notices/_workday_table.html" if wants_fragment() else "notices/workdays.html"
     return render_template(template, **context)
 
 
@@ -293,7 +289,7 @@ def workday_add():
         count = workdays.add_days(form.first.date, form.last.date, form.kind.data == "workday",
                                   (form.note.data or "").strip() or None, current_user)
         year = form.first.date.year
-        if not _htmx():
+        if not wants_fragment():
             flash(f"已录入 {count} 天。", "success")
             return redirect(url_for("notices.workday_table", year=year))
         return _workday_page(year, WorkdayForm(formdata=None), f"已录入 {count} 天。")
@@ -307,7 +303,7 @@ def workday_delete(override_id: int):
     if row is None:
         abort(404)
     message = f"已删除 {format_iso(row.date)}。"
-    if not _htmx():
+    if not wants_fragment():
         flash(message, "success")
         return redirect(url_for("notices.workday_table", year=row.date.year))
     return _workday_page(row.date.year, WorkdayForm(formdata=None), message)
@@ -327,7 +323,7 @@ def workday_year(year: int):
 @bp.before_app_request
 def schedule_banner():
     """Remind administrators, on every full page, to enter next year's holiday schedule."""
-    if (request.method != "GET" or _htmx() or request.endpoint in (None, "static", "notices.pdf")
+    if (request.method != "GET" or wants_fragment() or request.endpoint in (None, "static", "notices.pdf")
             or not current_user.is_authenticated or current_user.role != "admin"):
         return
     years = workdays.missing_schedule_years(services.today())

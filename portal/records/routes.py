@@ -1,6 +1,7 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.domain.idnumber import mask_id
 from portal.domain.workflow import STATUSES
@@ -17,7 +18,7 @@ def certificates():
     after = request.args.get("after", type=int)
     rows, persons, next_after = certificate_page(current_user, after, status)
     template = "records/certificates.html"
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         template = "records/_certificate_rows.html"
     return render_template(template, rows=rows, persons=persons, next_after=next_after,
                            status=status, statuses=STATUSES, mask_id=mask_id)

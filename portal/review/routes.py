@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
@@ -54,10 +55,9 @@ def queue():
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),
     )
-    target = request.headers.get("HX-Target")
-    if target == "queue-results":
+    if wants_fragment("queue-results"):
         return render_template("review/_queue_results.html", **context)
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return render_template("review/_queue_rows.html", **context)
     return render_template("review/queue.html", **context)
 
