@@ -113,8 +113,8 @@ def person(person_id: int):
         commitment=review.COMMITMENT_TEXT,
         edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
             person, current_user), campaign=review.campaign_for_org(person.org),
-        trail=review.trail("person", person.id), action_labels=review.ACTION_LABELS,
-        labels=PERSON_LABELS | review.TRAIL_KEYS, value_labels=EVIDENCE_KINDS, fix_labels=FIX_LABELS)
+        trail=review.trail("person", person.id),
+        labels=PERSON_LABELS | review.TRAIL_KEYS, fix_labels=FIX_LABELS)
 
 
 @bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])

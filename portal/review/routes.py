@@ -23,8 +23,6 @@ from portal.review.services import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-# How coded values in a trail entry are shown.
-TRAIL_VALUES = EVIDENCE_KINDS | HANDLING_STATUSES
 PROGRESS_ROLES = ("department", "county_office", "city_office", "province_office")
 
 
@@ -80,8 +78,8 @@ def detail(cert_id: int):
         photo=evidence.get((None, "photo")),
         evidence=[(kind, label, evidence.get((cert.id, kind))) for kind, label in EVIDENCE_KINDS.items()
                   if kind != "photo"],
-        trail=services.trail("certificate", cert.id), action_labels=services.ACTION_LABELS,
-        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
+        trail=services.trail("certificate", cert.id),
+        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
         fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
         series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
         handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
@@ -243,9 +241,7 @@ def record_panel():
             "trail": services.trail("certificate", cert.id),
             "can_act": services.can_act(cert, current_user),
             "can_edit": services.edit_refusal(cert, current_user) is None,
-            "action_labels": services.ACTION_LABELS,
             "labels": CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
-            "value_labels": TRAIL_VALUES,
             "fix_labels": FIX_LABELS,
         }
     return {"review_panel": review_panel}

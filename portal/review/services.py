@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.labels import action_label
 from portal import audit
 from portal.access import visibility
 from portal.domain.dates import format_iso
@@ -44,17 +45,6 @@ LEVEL_NAMES = {
     "city_review": "市级职改办",
     "province_review": "省级职改办",
 }
-ACTION_LABELS = {
-    "create": "新增",
-    "update": "修改",
-    "submit": "提交（承诺真实）",
-    "approve": "审查确认",
-    "return": "退回",
-    "evidence_upload": "上传材料",
-    "account_create": "开通账户",
-    "blacklist_add": "列入诚信黑名单",
-    "blacklist_lift": "解除诚信黑名单",
-}
 # Names of the other keys a trail entry's diff may carry (uploads, accounts, blacklist).
 TRAIL_KEYS = {
     "kind": "材料类型",
@@ -67,6 +57,9 @@ TRAIL_KEYS = {
     "subject": "对象",
     "person_id": "人员编号",
     "org_id": "单位编号",
+    "objection_open": "有未处理的异议",
+    "objection": "异议编号",
+    "outcome": "处理结果",
 }
 COMMITMENT_TEXT = "本人（本单位）承诺：所填报的职称信息及上传的佐证材料真实、准确、完整，如有虚假，愿承担相应责任并接受列入诚信黑名单的处理。"
 
@@ -280,7 +273,7 @@ def _conflict(cert: Certificate) -> Conflict:
     if step is not None:
         when = step.at if step.at.tzinfo else step.at.replace(tzinfo=timezone.utc)
         who = (f"已由{step.actor_org_name or ''}{step.actor_name}于{when.astimezone(CHINA):%Y-%m-%d %H:%M}"
-               f"{ACTION_LABELS.get(step.action, step.action)}，")
+               f"{action_label(step.action)}，")
     return Conflict(f"该记录在您打开之后已被他人处理：{who}当前状态为“{status_label(cert.status)}”。"
                     "您的操作未生效，请刷新页面查看最新情况后再操作。")
 
