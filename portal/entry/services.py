@@ -7,7 +7,7 @@ import string
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, uploads
@@ -497,7 +497,11 @@ def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
                 if values.get("name") and existing.name != values["name"]:
                     item.problems.append(error("name", "name_mismatch",
                                                f"本单位已登记该证件号码，姓名为“{existing.name}”，与填写的姓名不一致"))
-            if db.session.scalar(select(User.id).where(User.username == number)) is not None:
+            # A person may already log in under another username (e.g. one an office gave them).
+            holder = User.username == number
+            if existing is not None:
+                holder = or_(holder, User.person_id == existing.id)
+            if db.session.scalar(select(User.id).where(holder).limit(1)) is not None:
                 item.problems.append(error("id_number", "account_exists", "该人员已开通账户"))
         lines.append(item)
     return lines

@@ -383,6 +383,30 @@ def test_one_bad_line_opens_no_account_at_all(client, auth, demo, app):
         assert _count(Person, Person.id_number == good) == 0
 
 
+def test_a_person_with_an_account_under_another_username_gets_no_second_one(client, auth, demo, app):
+    with app.app_context():
+        holder = db.session.scalar(select(User).where(User.username == "person_demo"))
+        name, number = holder.person.name, holder.person.id_number
+        users = _count(User)
+    auth.login("unit_demo")
+    page = _post(client, "/entry/staff/accounts", {"lines": f"{name},{number}"}).get_data(as_text=True)
+    assert "该人员已开通账户" in page and "未开通任何账户" in page
+    with app.app_context():
+        assert _count(User) == users
+
+
+def test_new_accounts_come_with_printable_slips(client, auth, demo, app):
+    a = build_resident_id("371102", date(1991, 1, 2), 11)
+    b = build_resident_id("371102", date(1993, 4, 5), 22)
+    auth.login("unit_demo")
+    page = _post(client, "/entry/staff/accounts", {"lines": f"周一,{a}\n吴二,{b}"}).get_data(as_text=True)
+    slips = page.split('class="account-slip"')[1:]
+    assert len(slips) == 2
+    assert "周一" in slips[0] and a in slips[0] and "/login" in slips[0] and "首次登录后请立即修改密码" in slips[0]
+    assert "吴二" in slips[1] and b in slips[1]
+    assert 'data-print' in page
+
+
 @pytest.mark.parametrize("username", ["person_demo", "county_demo"])
 def test_only_units_open_accounts(client, auth, demo, username):
     auth.login(username)
