@@ -3,18 +3,19 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user, login_required
 from markupsafe import escape
 
-from portal.htmx import wants_fragment
 from portal import uploads
 from portal.access import get_scoped_or_404
 from portal.domain.problems import ERROR
 from portal.entry import services
 from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, BulkAccountsForm,
                                 CertificateForm, PersonForm, SubmitForm)
+from portal.htmx import wants_fragment
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import services as review
+from portal.review.evidence import gaps_of
 from portal.review.queue import pending_count
-from portal.review.services import WorkflowError
+from portal.review.services import ENTRY_STATUSES, WorkflowError
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
 
@@ -109,6 +110,7 @@ def person(person_id: int):
              for c in certs if c.status == "returned"}
     return render_template(
         "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=services.evidence_of(person),
+        gaps={c.id: gaps_of(c) for c in certs if c.status in ENTRY_STATUSES},
         kinds=EVIDENCE_KINDS, flags=review.blacklist_flags(person.id, person.org_id),
         commitment=review.COMMITMENT_TEXT,
         edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
@@ -216,6 +218,9 @@ def submit(cert_id: int):
         flash(refused.message, "error")
     else:
         flash(f"已提交，当前状态：{cert.status_label}。审核结果会显示在本页。", "success")
+        gaps = gaps_of(cert)
+        if gaps.missing:
+            flash(f"提醒：该证书尚未上传{'、'.join(gaps.missing_labels)}，审核人员可能因材料不全退回。", "warning")
     return redirect(url_for("entry.person", person_id=cert.person_id))
 
 

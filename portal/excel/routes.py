@@ -7,13 +7,13 @@ import tempfile
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404, scoped
 from portal.documents.xlsx_export import CATEGORIES, export_zip, national_export, safe_name
 from portal.documents.xlsx_template import template_bytes
 from portal.excel.forms import CommitForm, UploadForm
 from portal.excel.services import EXPORT_ROLES, IMPORT_ROLES, ExportSource, template_data
 from portal.extensions import db, limiter
+from portal.htmx import wants_fragment
 from portal.imports import jobs
 from portal.imports.reader import MAX_ROWS, WorkbookError
 from portal.models import ImportJob

@@ -12,11 +12,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.htmx import wants_fragment
 from portal.access import scoped
 from portal.documents.letters import beijing
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
+from portal.htmx import wants_fragment
 from portal.letters import credentials, services
 from portal.letters.forms import (BatchForm, CredentialUploadForm, IndividualLetterForm, IssueCredentialForm,
                                   ReviewSheetForm, UnitLetterForm, VerifyForm)

@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import admin_required, staff_required
 from portal.domain.dates import format_iso, parse_date
@@ -13,6 +12,7 @@ from portal.domain.problems import has_errors
 from portal.domain.titles import LEVELS
 from portal.domain.workdays import notice_period
 from portal.extensions import db, limiter
+from portal.htmx import wants_fragment
 from portal.models import CodeItem, Objection, PublicNotice
 from portal.notices import objections as objection_service
 from portal.notices import services, workdays

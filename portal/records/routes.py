@@ -1,10 +1,10 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.domain.idnumber import mask_id
 from portal.domain.workflow import STATUSES
+from portal.htmx import wants_fragment
 from portal.models import Certificate, Person
 from portal.records.services import certificate_page
 

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from portal.htmx import wants_fragment
 from portal.access import get_scoped_or_404
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
@@ -13,10 +12,12 @@ from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
 from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
+from portal.htmx import wants_fragment
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import blacklist as blacklist_service
 from portal.review import services
+from portal.review.evidence import PHOTO_FIX, gaps_of, photo_locked_by_others
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
 from portal.review.queue import QueueFilters, progress as progress_of, queue_page
 from portal.review.services import WorkflowError
@@ -69,7 +70,8 @@ def detail(cert_id: int):
     campaign = services.campaign_of(cert)
     return_form = ReturnForm(version=cert.version)
     return_form.target.choices = services.return_targets(cert, current_user)
-    return_form.fix_fields.choices = list(FIX_LABELS.items())
+    return_form.fix_fields.choices = [(key, label) for key, label in FIX_LABELS.items()
+                                      if key != PHOTO_FIX or not photo_locked_by_others(cert)]
     evidence = entry_services.evidence_of(person)
     return render_template(
         "review/detail.html", cert=cert, person=person, can_act=can_act,
@@ -84,6 +86,7 @@ def detail(cert_id: int):
         series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
         handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
         fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
+        gaps=gaps_of(cert),
     )
 
 

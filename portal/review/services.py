@@ -13,13 +13,14 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.labels import action_label
 from portal import audit
 from portal.access import visibility
 from portal.domain.dates import format_iso
 from portal.domain.scope import ScopeRules, check_scope
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
 from portal.extensions import db
+from portal.labels import action_label
+from portal.review.evidence import PHOTO_FIX, last_return, photo_locked_by_others
 from portal.models import AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization
 from portal.models._types import utcnow
 
@@ -398,6 +399,8 @@ def send_back(cert_id: int, user, expected_version, reason: str, target: str,
             raise WorkflowError(f"退回原因不能超过{RETURN_REASON_MAX}字")
         if target not in dict(return_targets(cert, user)):
             raise WorkflowError("退回对象不正确：只能退回给填报人或本级以下的审核层级")
+        if PHOTO_FIX in (fix_fields or []) and photo_locked_by_others(cert):
+            raise WorkflowError("该人员的照片已随其他证书上报并锁定，本人无法重新上传，不能要求补充照片")
     except WorkflowError as error:
         _fail(error)
     before = cert.status
@@ -430,9 +433,7 @@ def bulk_approve(items: list[tuple[int, str]], user) -> BulkResult:
 
 
 def fix_fields_of_last_return(cert_id: int) -> list[str]:
-    step = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.object_type == "certificate", AuditEntry.object_id == cert_id,
-        AuditEntry.action == "return").order_by(AuditEntry.id.desc()).limit(1))
+    step = last_return(cert_id)
     if step is None or not step.diff:
         return []
     return list(step.diff.get("fix_fields") or [])
