@@ -229,14 +229,16 @@ def submit(cert_id: int):
 def _upload(person: Person, cert: Certificate | None, kind: str):
     upload = request.files.get("file")
     data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
+    # A certificate's evidence page reopens at its upload box, so the result is shown there.
+    prefix = "evidence-" if cert is not None else ""
     try:
         if size > uploads.MAX_BYTES:
             raise WorkflowError(f"“{upload.filename}”未上传：{uploads.oversize_message(size)}")
         saved = services.add_evidence(current_user, person, cert, kind, upload.filename if upload else "", data)
     except WorkflowError as refused:
-        flash(refused.message, "error")
+        flash(refused.message, prefix + "error")
     else:
-        flash(f"已上传{EVIDENCE_KINDS[kind]}“{saved.filename}”（SHA-256 {saved.sha256[:12]}…）。", "success")
+        flash(f"已上传{EVIDENCE_KINDS[kind]}“{saved.filename}”（SHA-256 {saved.sha256[:12]}…）。", prefix + "success")
 
 
 @bp.post("/certificates/<int:cert_id>/evidence")

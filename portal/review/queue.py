@@ -142,6 +142,11 @@ class Progress:
     rows: list[ProgressRow]
     silent: list[Organization]  # units in the subtree with nothing submitted
     totals: dict[str, int]
+    unsent: list[tuple[Organization, int]] = field(default_factory=list)  # units that sent some, not all
+
+    @property
+    def unreported(self) -> int:
+        return sum(self.totals.get(s, 0) for s in ENTRY_STATUSES)
 
 
 def _branch_of(org: Organization, node: Organization) -> int | None:
@@ -166,7 +171,7 @@ def progress(user, node: Organization) -> Progress:
     for org in sorted(orgs.values(), key=lambda o: o.path):
         if org.parent_id == node.id:
             rows[org.id] = ProgressRow(org, {})
-    silent, totals = [], defaultdict(int)
+    silent, unsent, totals = [], [], defaultdict(int)
     for org in orgs.values():
         counts = counts_by_org.get(org.id, {})
         branch = rows.get(_branch_of(org, node))
@@ -180,7 +185,11 @@ def progress(user, node: Organization) -> Progress:
             if branch is not None:
                 branch.units += 1
                 branch.silent_units += reported == 0
+            unsent_records = sum(counts.get(s, 0) for s in ENTRY_STATUSES)
             if reported == 0:
                 silent.append(org)
+            elif unsent_records:
+                unsent.append((org, unsent_records))
     silent.sort(key=lambda o: o.path)
-    return Progress(node, list(rows.values()), silent, dict(totals))
+    unsent.sort(key=lambda item: item[0].path)
+    return Progress(node, list(rows.values()), silent, dict(totals), unsent)

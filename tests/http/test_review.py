@@ -421,13 +421,27 @@ def test_progress_counts_by_subordinate_and_names_units_that_reported_nothing(cl
     assert "东港区职称改革领导小组办公室" in page and "日照市教育局" in page
     row = page.split("东港区职称改革领导小组办公室</a>")[1].split("</tr>")[0]
     assert f'<td class="num">{expected}</td>' in row
-    silent = page.split('id="silent-units"')[1]
+    silent = page.split('id="silent-units"')[1].split('id="unsent-units"')[0]
     assert "日照市静默单位" in silent and "日照市东港区人民医院" not in silent
     drill = client.get(f"/review/progress?org={_org_id(app, 'DG-ZGB')}").get_data(as_text=True)
     assert "日照市东港区人民医院" in drill
     auth.logout()
     auth.login("county2_demo")
     assert client.get(f"/review/progress?org={_org_id(app, 'DG-ZGB')}").status_code == 404
+
+
+def test_progress_never_says_all_sent_while_records_are_unsent(client, auth, app, demo):
+    with app.app_context():
+        hospital = _org("DG-RMYY")
+        unsent = db.session.scalar(select(func.count()).select_from(Certificate).where(
+            Certificate.org_id == hospital.id, Certificate.status.in_(("draft", "returned"))))
+        assert unsent, "the demo leaves drafts at the hospital"
+    auth.login("city_demo")
+    page = client.get("/review/progress").get_data(as_text=True)
+    section = page.split('id="silent-units"')[1].split("</section>")[0]
+    assert "所有单位均已报送" not in section
+    listed = section.split('id="unsent-units"')[1]
+    assert f"日照市东港区人民医院：<strong>{unsent}</strong> 条未报送" in listed
 
 
 def _org_id(app, code):
