@@ -15,7 +15,7 @@ from portal.access import scoped
 from portal.domain.dates import format_iso, parse_date
 from portal.domain.idnumber import check_id_document, cross_check
 from portal.domain.names import check_person_name
-from portal.domain.problems import Problem, error, has_errors, warning
+from portal.domain.problems import ERROR, Problem, error, has_errors, warning
 from portal.domain.regions import parse_region_cell
 from portal.domain.scope import HANDLING_STATUSES, check_scope
 from portal.domain.text import clean
@@ -301,7 +301,10 @@ def check_certificate(data, person: Person, cert: Certificate | None, campaign) 
         handling = None
     values["handling_status"] = handling
 
-    problems += check_scope(values, scope_rules(campaign))
+    # One message per field: a date already refused (or missing) needs no "请填写" from the scope check.
+    refused = {p.field for p in problems if p.severity == ERROR}
+    problems += [p for p in check_scope(values, scope_rules(campaign))
+                 if not (p.code == "scope_date_missing" and refused & {"issue_date", "grant_date"})]
     return values, problems
 
 

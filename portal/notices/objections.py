@@ -67,7 +67,7 @@ def can_object(notice: PublicNotice) -> str | None:
     if phase.key == "upcoming":
         return "公示尚未开始，暂不受理异议。"
     if phase.is_closed:
-        return "公示期已结束，不再受理异议。"
+        return "公示期满，不再受理异议。"
     return None
 
 

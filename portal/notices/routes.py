@@ -20,7 +20,7 @@ from portal.notices.forms import NoticeForm, ObjectionForm, ReceiptForm, Resolve
 
 bp = Blueprint("notices", __name__)
 
-PUBLIC_STATES = {"": "全部", "open": "公示中", "closed": "已结束"}
+PUBLIC_STATES = {"": "全部", "open": "公示中", "closed": "公示期满"}
 
 
 def _objection_limit() -> str:

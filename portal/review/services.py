@@ -218,7 +218,8 @@ def blacklist_flags(person_id: int | None, org_id: int | None) -> list[Blacklist
             db.or_(*conditions), BlacklistEntry.lifted_at.is_(None))):
         if entry.active_on(now):
             party = entry.org.name if entry.org_id else "本人"
-            flags.append(BlacklistFlag(party, entry.reason, entry.period_label))
+            # The banner adds its own "；": a reason typed as a sentence loses its closing mark.
+            flags.append(BlacklistFlag(party, entry.reason.rstrip("。；;，,.！! "), entry.period_label))
     return flags
 
 

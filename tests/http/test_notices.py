@@ -305,7 +305,7 @@ def test_objections_only_while_the_notice_is_open(client, app, demo):
         closed_id, entry_id = closed.id, _first_entry(closed.id).id
     response = _object(client, closed_id, entry_id)
     assert response.status_code == 302
-    assert "公示期已结束" in client.get(f"/notices/{closed_id}").get_data(as_text=True)
+    assert "公示期满，不再受理异议" in client.get(f"/notices/{closed_id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Objection.id)) is None
 

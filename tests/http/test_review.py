@@ -472,6 +472,19 @@ def test_office_blacklists_a_person_and_reviewers_see_the_flag(client, auth, app
         assert step.actor_name == "吴审核" and step.reason == "伪造证书"
 
 
+def test_blacklist_banner_has_no_doubled_punctuation(client, auth, app, demo):
+    cert_id = _new_cert(app, name="标点人")
+    _submit(app, cert_id)
+    with app.app_context():
+        id_number = db.session.get(Certificate, cert_id).person.id_number
+    auth.login("county_demo")
+    _post(client, "/review/blacklist", {"kind": "person", "id_number": id_number, "reason": "伪造证书。",
+                                        "start_date": "2026-01-01"})
+    detail = client.get(f"/review/certificates/{cert_id}").get_data(as_text=True)
+    banner = detail.split("诚信黑名单：")[1].split("</div>")[0]
+    assert "伪造证书；期限" in banner and "。；" not in banner
+
+
 def test_a_forged_org_id_in_the_blacklist_form_changes_nothing(client, auth, app, demo):
     foreign = _org_id(app, "JX-NJZ")  # a unit of 莒县, outside 东港区
     auth.login("county_demo")
