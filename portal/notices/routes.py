@@ -1,4 +1,6 @@
 
+from datetime import datetime
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_login import current_user
@@ -95,7 +97,8 @@ def object_to(notice_id: int):
             _, code = objection_service.file_objection(notice, objection_service.Filing(
                 entry=entry, name=form.name.data, phone=form.phone.data, grounds=form.grounds.data.strip(),
                 evidence=evidence))
-            session["objection_receipt"] = {"code": code, "notice_id": notice.id}
+            session["objection_receipt"] = {"code": code, "notice_id": notice.id, "person": entry.person_name,
+                                            "filed_at": datetime.now(services.CHINA).strftime("%Y-%m-%d %H:%M")}
             return redirect(url_for("notices.objection_filed"))
     return render_template("notices/object.html", notice=notice, form=form, phase=services.phase_of(notice))
 
@@ -106,7 +109,10 @@ def objection_filed():
     if not receipt:
         return redirect(url_for("notices.receipt"))
     notice = db.session.get(PublicNotice, receipt["notice_id"])
-    response = current_app.make_response(render_template("notices/filed.html", code=receipt["code"], notice=notice))
+    response = current_app.make_response(render_template(
+        "notices/filed.html", code=receipt["code"], notice=notice, person=receipt.get("person"),
+        filed_at=receipt.get("filed_at"), lookup_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        + url_for("notices.receipt")))
     # The receipt code is the objector's only key to the outcome: keep it out of shared caches.
     response.headers["Cache-Control"] = "no-store"
     return response
