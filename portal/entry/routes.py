@@ -9,6 +9,7 @@ from portal.domain.problems import ERROR
 from portal.entry import services
 from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, BulkAccountsForm,
                                 CertificateForm, PersonForm, SubmitForm)
+from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
@@ -73,6 +74,14 @@ def staff():
         template = "entry/_staff_rows.html"
     return render_template(template, persons=page.persons, counts=page.counts, accounts=page.accounts, q=q,
                            next_after=page.next_after, pending=pending_count(current_user))
+
+
+@bp.get("/staff/export.xlsx")
+@login_required
+def staff_export():
+    _unit_required()
+    q = (request.args.get("q") or "").strip()[:32]
+    return xlsx_response("本单位人员", services.STAFF_EXPORT_HEADERS, services.staff_export_rows(current_user, q))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
 from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
+from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
@@ -19,7 +20,9 @@ from portal.review import blacklist as blacklist_service
 from portal.review import services
 from portal.review.evidence import PHOTO_FIX, gaps_of, photo_locked_by_others
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
-from portal.review.queue import QueueFilters, progress as progress_of, queue_page
+from portal.review.queue import (PROGRESS_EXPORT_HEADERS, QUEUE_EXPORT_HEADERS, QueueFilters, progress_export_rows,
+                                 queue_export_rows, queue_page)
+from portal.review.queue import progress as progress_of
 from portal.review.services import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -59,6 +62,16 @@ def queue():
     if wants_fragment():
         return render_template("review/_queue_rows.html", **context)
     return render_template("review/queue.html", **context)
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    _reviewer_required()
+    filters = QueueFilters.from_args(request.args)
+    campaign = services.campaign_for_org(current_user.org)
+    return xlsx_response("审核队列", QUEUE_EXPORT_HEADERS, queue_export_rows(
+        current_user, filters, campaign, entry_services.code_names("title_series")))
 
 
 @bp.get("/certificates/<int:cert_id>")
@@ -153,9 +166,7 @@ def bulk_approve():
 
 # --- progress (应报尽报) -----------------------------------------------------------------------
 
-@bp.get("/progress")
-@login_required
-def progress():
+def _progress_node() -> Organization:
     if current_user.role not in PROGRESS_ROLES or current_user.org is None:
         abort(403)
     node = current_user.org
@@ -165,11 +176,26 @@ def progress():
         if not candidate.path.startswith(node.path):
             abort(404)
         node = candidate
+    return node
+
+
+@bp.get("/progress")
+@login_required
+def progress():
+    node = _progress_node()
     report = progress_of(current_user, node)
     campaign = services.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
                            deadlines=services.deadlines_of(campaign), campaign=campaign,
                            deadline_levels=services.DEADLINE_LEVELS, today=services.today())
+
+
+@bp.get("/progress.xlsx")
+@login_required
+def progress_export():
+    node = _progress_node()
+    return xlsx_response(f"上报进度-{node.name}", PROGRESS_EXPORT_HEADERS,
+                         progress_export_rows(progress_of(current_user, node)))
 
 
 # --- integrity blacklist -------------------------------------------------------------------------
