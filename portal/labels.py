@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
+from portal.imports.layouts import LAYOUTS
 from portal.models.codes import CodeItem
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.models.notice import UPHELD_OUTCOMES
@@ -71,6 +72,7 @@ FIXED = {
     "outcome": UPHELD_OUTCOMES,
     "channel": CHANNELS,
     "action": ACTIONS,
+    "layout": {layout.key: layout.title for layout in LAYOUTS},
 }
 
 # Coded attributes whose labels live in a code table (administrators may rename them).
