@@ -544,3 +544,9 @@ def test_home_page_links_each_role_to_its_queue_with_the_count(client, auth, app
     auth.login("person_demo")
     home = client.get("/home").get_data(as_text=True)
     assert "我的职称信息填报" in home and "待本级审核" not in home
+
+
+def test_the_units_navigation_has_its_review_queue(client, auth, demo):
+    auth.login("unit_demo")
+    nav = client.get("/home").get_data(as_text=True).split('aria-label="主导航"')[1].split("</nav>")[0]
+    assert 'href="/review/">审核队列</a>' in nav and 'href="/entry/">人员填报</a>' in nav
