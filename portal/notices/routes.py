@@ -13,6 +13,7 @@ from portal.domain.dates import format_iso, parse_date
 from portal.domain.problems import has_errors
 from portal.domain.titles import LEVELS
 from portal.domain.workdays import notice_period
+from portal.exports import xlsx_response
 from portal.extensions import db, limiter
 from portal.htmx import wants_fragment
 from portal.models import CodeItem, Objection, PublicNotice
@@ -152,6 +153,12 @@ def _candidate_filters(form: NoticeForm):
     notices = services.correctable_notices(current_user)
     form.corrects_id.choices = choices([(0, "否，这是一次新的公示")] + [(n.id, f"更正：{n.title}") for n in notices])
     return {n.id: n for n in notices}
+
+
+@bp.get("/notices/manage.xlsx")
+@staff_required
+def manage_export():
+    return xlsx_response("公示管理", services.MANAGED_EXPORT_HEADERS, services.managed_export_rows(current_user))
 
 
 @bp.route("/notices/manage/new", methods=["GET", "POST"])

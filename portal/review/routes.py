@@ -205,6 +205,14 @@ def _keeper_required():
         abort(403)
 
 
+@bp.get("/blacklist.xlsx")
+@login_required
+def blacklist_export():
+    _keeper_required()
+    return xlsx_response("诚信黑名单", blacklist_service.EXPORT_HEADERS,
+                         blacklist_service.export_rows(current_user, services.today()))
+
+
 @bp.route("/blacklist", methods=["GET", "POST"])
 @login_required
 def blacklist():

@@ -75,3 +75,19 @@ def test_staff_and_progress_exports(client, auth, app, demo):
                                   "/review/progress.xlsx"])
 def test_exports_need_a_login(client, path):
     assert client.get(path).status_code == 302
+
+
+def test_blacklist_and_notice_management_exports(client, auth, app, demo):
+    from portal.models import PublicNotice
+
+    auth.login("county_demo")
+    page = client.get("/review/blacklist").get_data(as_text=True)
+    assert 'href="/review/blacklist.xlsx"' in page
+    header, _ = _sheet(client.get("/review/blacklist.xlsx"))
+    assert header == ("对象", "证件号码", "原因", "期限", "列入机构", "状态")
+    assert 'href="/notices/manage.xlsx"' in client.get("/notices/manage").get_data(as_text=True)
+    header, rows = _sheet(client.get("/notices/manage.xlsx"))
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "county_demo"))
+        titles = set(db.session.scalars(scoped(PublicNotice, user).with_only_columns(PublicNotice.title)))
+    assert header[0] == "标题" and {r[0] for r in rows} == titles
