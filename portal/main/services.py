@@ -10,7 +10,6 @@ from portal.notices import services as notices
 from portal.review.queue import pending_count
 from portal.review.services import user_level
 
-
 HOME_NOTICES = 5
 
 

@@ -15,8 +15,8 @@ from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
-                                    lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke, verification_qr_svg,
-                                    verification_url)
+                                    lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
+                                    verification_qr_svg, verification_url)
 from portal.verify.settings import init_config
 from portal.verify.throttle import retry_after_header, throttle
 
