@@ -8,15 +8,16 @@ from flask_login import current_user
 
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
+from portal.exports import xlsx_response
 from portal.extensions import db, limiter
 from portal.models import ApiKey, Certificate
 from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
-from portal.verify.services import (REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
-                                    lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
-                                    verification_qr_svg, verification_url)
+from portal.verify.services import (HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester, beijing, history_export_rows,
+                                    history_page, identity_digest, is_holder, lookup, lookup_token, may_revoke,
+                                    parse_query, report_pdf, revoke, verification_qr_svg, verification_url)
 from portal.verify.settings import init_config
 from portal.verify.throttle import retry_after_header, throttle
 
@@ -86,6 +87,13 @@ def history():
     lookup_log.flush()
     rows, titles, next_before = history_page(current_user, request.args.get("before", type=int))
     return render_template("verify/history.html", rows=rows, titles=titles, next_before=next_before)
+
+
+@bp.get("/verify/history.xlsx")
+@roles_required("person")
+def history_export():
+    lookup_log.flush()
+    return xlsx_response("证书核验记录", HISTORY_EXPORT_HEADERS, history_export_rows(current_user))
 
 
 @bp.route("/verify/batch", methods=["GET", "POST"])

@@ -91,3 +91,16 @@ def test_blacklist_and_notice_management_exports(client, auth, app, demo):
         user = db.session.scalar(select(User).where(User.username == "county_demo"))
         titles = set(db.session.scalars(scoped(PublicNotice, user).with_only_columns(PublicNotice.title)))
     assert header[0] == "标题" and {r[0] for r in rows} == titles
+
+
+def test_holder_exports_who_checked_their_certificates(client, auth, app, demo, monkeypatch):
+    from tests.conftest import csrf_token_of
+
+    monkeypatch.setitem(app.config, "VERIFY_LOG_FLUSH_SECONDS", 0)
+    with app.app_context():
+        holder = db.session.scalar(select(User).where(User.username == "person_demo")).person
+        name, id_number = holder.name, holder.id_number
+    client.post("/verify", data={"csrf_token": csrf_token_of(client, "/verify"), "name": name, "id_number": id_number})
+    auth.login("person_demo")
+    header, rows = _sheet(client.get("/verify/history.xlsx"))
+    assert header[1] == "核验方式" and rows and rows[0][1] == "网页查询"
