@@ -45,6 +45,8 @@ VERIFY_DEFAULTS = {
     "VERIFY_LIMIT_PER_ADDRESS": "30 per minute;300 per day",
     # Public page, per queried 证件号码 / 证书编号, counting misses only: stops guessing the name of an ID.
     "VERIFY_LIMIT_PER_IDENTITY": "10 per minute;50 per day",
+    # Signed verification reports (PDF, about half a second of work each), per client address.
+    "VERIFY_REPORT_LIMIT": "10 per minute;60 per day",
     # API, per key.
     "VERIFY_API_LIMIT_PER_KEY": "600 per minute;100000 per day",
     # How long a worker process trusts a key it has checked (a revocation reaches it that late).
@@ -114,5 +116,10 @@ def from_environment(instance_path: Path) -> dict:
         # Protects stored organisation signing keys; SECRET_KEY when unset.
         "SIGNING_KEY": os.environ.get("SIGNING_KEY") or None,
         "PORTAL_FONT_DIR": font_dir(instance_path),
+        # The office the public home page tells visitors to contact.
+        "OFFICE_NAME": os.environ.get("OFFICE_NAME", "人力资源和社会保障局专业技术人员管理科（职称改革办公室）"),
+        "OFFICE_PHONE": os.environ.get("OFFICE_PHONE", "0633-12333"),
+        "OFFICE_ADDRESS": os.environ.get("OFFICE_ADDRESS", "人力资源和社会保障局政务服务大厅职称窗口"),
+        "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "工作日 上午 9:00–12:00，下午 13:30–17:00"),
     } | {name: _typed(default, os.environ[name]) if os.environ.get(name) else default
          for name, default in VERIFY_DEFAULTS.items()}

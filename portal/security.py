@@ -64,6 +64,7 @@ def init_app(app) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         # One URL serves the whole page and the htmx fragment; caches must keep them apart.
         response.vary.add("HX-Request")
+        response.vary.add("HX-History-Restore-Request")
         if current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

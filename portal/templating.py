@@ -1,6 +1,7 @@
 """Template globals and filters shared by every page."""
 from datetime import datetime, timedelta, timezone
 
+from portal import labels
 from portal.domain.idnumber import mask_id
 from portal.domain.workflow import status_label
 from portal.models.org import ORG_TYPES
@@ -21,6 +22,7 @@ def beijing_time(moment: datetime | None) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.filters["beijing_time"] = beijing_time
+    labels.init_app(app)
     app.jinja_env.filters["mask_id"] = mask_id
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals.update(ROLES=ROLES, ORG_TYPES=ORG_TYPES)

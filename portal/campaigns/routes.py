@@ -32,8 +32,7 @@ def _editable_or_404(campaign_id: int, lock: bool = False) -> Campaign:
 def _form_page(form: CampaignForm, campaign: Campaign | None):
     return render_template(
         "campaigns/form.html", form=form, campaign=campaign,
-        history=trail("campaign", campaign.id) if campaign is not None else [],
-        action_labels=services.ACTION_LABELS, field_labels=services.FIELD_LABELS)
+        history=trail("campaign", campaign.id) if campaign is not None else [], field_labels=services.FIELD_LABELS)
 
 
 @bp.get("/")
@@ -79,7 +78,7 @@ def show(campaign_id: int):
         due={d.level: d.due_date for d in campaign.deadlines}, levels=services.LEVEL_ORDER,
         level_names=services.LEVEL_SHORT_NAMES,
         deadline_levels=DEADLINE_LEVELS, today=today(), history=trail("campaign", campaign.id),
-        action_labels=services.ACTION_LABELS, field_labels=services.FIELD_LABELS)
+        field_labels=services.FIELD_LABELS)
 
 
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])

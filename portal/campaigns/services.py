@@ -43,7 +43,6 @@ FIELD_LABELS = {
     "notice_days": "公示期（工作日）",
     "is_open": "开启",
 } | {f"deadline_{level}": f"{LEVEL_SHORT_NAMES[level]}截止日期" for level in LEVEL_ORDER}
-ACTION_LABELS = {"campaign_create": "新建采集任务", "campaign_update": "修改采集任务"}
 
 
 class CampaignError(Exception):

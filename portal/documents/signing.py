@@ -48,12 +48,15 @@ ORG_CERT_YEARS = 3
 # Signing times are shown in Beijing time whatever the server's time zone.
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
-# Stamp box in PDF points on the last page, inside the bottom page margin (BASE_CSS keeps 28 mm
-# free there) and right-aligned with the 18 mm side margin, so it never covers text.
+# Stamp box in PDF points. A document marks where its seal goes with an element id="seal" (the
+# "单位（盖章）" line; WeasyPrint writes ids as named destinations); without one the stamp goes
+# on the last page inside the bottom margin (BASE_CSS keeps 28 mm free there), right-aligned
+# with the 18 mm side margin, so it never covers text.
 STAMP_WIDTH = 190
 STAMP_HEIGHT = 58
 STAMP_RIGHT_MARGIN = 51
 STAMP_BOTTOM = 14
+SEAL_ANCHOR = "seal"
 
 _PKCS12_KDF_ROUNDS = 50_000
 
@@ -321,6 +324,45 @@ def _page_size(writer: IncrementalPdfFileWriter, page_index: int) -> tuple[float
     return urx - llx, ury - lly
 
 
+def _named_destination(names_node, wanted: str):
+    """The destination array called `wanted` in a PDF name tree, or None."""
+    pairs = names_node.get("/Names") or []
+    for i in range(0, len(pairs) - 1, 2):
+        if str(pairs[i]) == wanted:
+            return pairs[i + 1].get_object()
+    for kid in names_node.get("/Kids") or []:
+        found = _named_destination(kid.get_object(), wanted)
+        if found is not None:
+            return found
+    return None
+
+
+def _seal_box(writer: IncrementalPdfFileWriter) -> tuple[int, tuple[int, int, int, int]] | None:
+    """(page index, box) of the document's seal place, from its named destination."""
+    try:
+        dest = _named_destination(writer.root["/Names"]["/Dests"].get_object(), SEAL_ANCHOR)
+    except KeyError:
+        return None
+    if dest is None or len(dest) < 4:
+        return None
+    target, left, top = dest.raw_get(0), float(dest[2]), float(dest[3])
+    for index, ref in enumerate(_page_refs(writer.root["/Pages"])):
+        if ref.idnum == getattr(target, "idnum", None):
+            return index, (round(left), round(top - STAMP_HEIGHT), round(left + STAMP_WIDTH), round(top))
+    return None
+
+
+def _page_refs(node) -> list:
+    """References to the leaf pages under a page-tree node, in page order."""
+    refs = []
+    kids = node["/Kids"]
+    for i in range(len(kids)):
+        ref = kids.raw_get(i)
+        child = ref.get_object()
+        refs.extend(_page_refs(child) if child.get("/Type") == "/Pages" else [ref])
+    return refs
+
+
 def sign_pdf(
     pdf_bytes: bytes,
     signer: signers.Signer,
@@ -330,7 +372,8 @@ def sign_pdf(
     stamp_text_lines: list[str] | None = None,
     field_name: str = "Signature1",
 ) -> bytes:
-    """Sign the whole PDF (PAdES-B-B) with a visible stamp at the bottom right of the last page.
+    """Sign the whole PDF (PAdES-B-B) with a visible stamp on the element id="seal", else at the
+    bottom right of the last page.
 
     The stamp shows ``stamp_text_lines`` (default: the certificate's CN, i.e. the
     organisation's Chinese name; ``[]`` shows the time alone) followed by the
@@ -340,6 +383,7 @@ def sign_pdf(
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         width, _ = _page_size(writer, -1)
+        seal = _seal_box(writer)
     # pyHanko reports broken files through many exception types (PdfReadError,
     # KeyError, ValueError, IndexError …); all mean the same to the user.
     except Exception as exc:
@@ -362,12 +406,12 @@ def sign_pdf(
         border_width=1,
         border_color=(0.75, 0.05, 0.05),
     )
-    box = (
+    page, box = seal or (-1, (
         round(width - STAMP_RIGHT_MARGIN - STAMP_WIDTH),
         STAMP_BOTTOM,
         round(width - STAMP_RIGHT_MARGIN),
         STAMP_BOTTOM + STAMP_HEIGHT,
-    )
+    ))
     metadata = PdfSignatureMetadata(
         field_name=field_name,
         reason=reason,
@@ -379,7 +423,7 @@ def sign_pdf(
         metadata,
         signer,
         stamp_style=stamp_style,
-        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=-1, box=box),
+        new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=box),
     )
     try:
         output = pdf_signer.sign_pdf(writer)

@@ -44,10 +44,10 @@ def _invalid(field: str, shown: str, year: int, month: int, day: int) -> DateRes
     if not 1 <= year <= 9999:
         reason = "年份超出范围"
     elif not 1 <= month <= 12:
-        reason = f"月份应为1–12，实际为{month}"
+        reason = f"月份应为1–12，没有{month}月"
     else:
         last = calendar.monthrange(year, month)[1]
-        reason = f"{year}年{month}月只有{last}天，实际为{day}日"
+        reason = f"{year}年{month}月只有{last}天，没有{day}日"
     return DateResult(None, None, [error(field, "date_invalid", f"日期“{shown}”不存在：{reason}")])
 
 

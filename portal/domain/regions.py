@@ -36,6 +36,11 @@ def _known_codes() -> frozenset[str]:
         return frozenset(row["code"] for row in csv.DictReader(handle))
 
 
+def is_province_prefix(prefix: str) -> bool:
+    """Whether two digits name a province-level region (11 北京 … 82 澳门) in the shipped list."""
+    return prefix + "0000" in _known_codes()
+
+
 def is_known_region(code: str) -> bool:
     """Whether a 6-digit code ever existed (current or retired) in the shipped region list."""
     return code in _known_codes()

@@ -11,6 +11,7 @@ from datetime import date
 
 from .dates import format_iso, parse_date
 from .problems import Problem, error
+from .regions import is_province_prefix
 from .text import clean
 from .titles import base_level
 
@@ -101,7 +102,8 @@ def _other_province(fields: Mapping, rules: ScopeRules) -> Problem | None:
         return None
     for field, label in (("evaluation_region_code", "评审机构所在地"), ("issuing_region_code", "发证单位行政区")):
         code = clean(fields.get(field))
-        if len(code) >= 2 and code[:2] != rules.home_province:
+        # Only a real province is "外省"; a code like 999999 is invalid, which the region check says.
+        if len(code) >= 2 and code[:2] != rules.home_province and is_province_prefix(code[:2]):
             return error(field, "scope_other_province",
                          f"{label}代码{code}不属于本省，外省取得的职称不在本次上报范围内")
     return None

@@ -9,11 +9,14 @@ from portal.domain.problems import ERROR
 from portal.entry import services
 from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, BulkAccountsForm,
                                 CertificateForm, PersonForm, SubmitForm)
+from portal.exports import xlsx_response
+from portal.htmx import wants_fragment
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import services as review
+from portal.review.evidence import gaps_of
 from portal.review.queue import pending_count
-from portal.review.services import WorkflowError
+from portal.review.services import ENTRY_STATUSES, WorkflowError
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
 
@@ -65,12 +68,20 @@ def staff():
     q = (request.args.get("q") or "").strip()[:32]
     page = services.staff_page(current_user, q, request.args.get("after", type=int))
     template = "entry/staff.html"
-    if request.headers.get("HX-Target") == "staff-results":
+    if wants_fragment("staff-results"):
         template = "entry/_staff_results.html"
-    elif request.headers.get("HX-Request"):
+    elif wants_fragment():
         template = "entry/_staff_rows.html"
     return render_template(template, persons=page.persons, counts=page.counts, accounts=page.accounts, q=q,
                            next_after=page.next_after, pending=pending_count(current_user))
+
+
+@bp.get("/staff/export.xlsx")
+@login_required
+def staff_export():
+    _unit_required()
+    q = (request.args.get("q") or "").strip()[:32]
+    return xlsx_response("本单位人员", services.STAFF_EXPORT_HEADERS, services.staff_export_rows(current_user, q))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -108,12 +119,13 @@ def person(person_id: int):
              for c in certs if c.status == "returned"}
     return render_template(
         "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=services.evidence_of(person),
+        gaps={c.id: gaps_of(c) for c in certs if c.status in ENTRY_STATUSES},
         kinds=EVIDENCE_KINDS, flags=review.blacklist_flags(person.id, person.org_id),
         commitment=review.COMMITMENT_TEXT,
         edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
             person, current_user), campaign=review.campaign_for_org(person.org),
-        trail=review.trail("person", person.id), action_labels=review.ACTION_LABELS,
-        labels=PERSON_LABELS | review.TRAIL_KEYS, value_labels=EVIDENCE_KINDS, fix_labels=FIX_LABELS)
+        trail=review.trail("person", person.id),
+        labels=PERSON_LABELS | review.TRAIL_KEYS, fix_labels=FIX_LABELS)
 
 
 @bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
@@ -215,6 +227,9 @@ def submit(cert_id: int):
         flash(refused.message, "error")
     else:
         flash(f"已提交，当前状态：{cert.status_label}。审核结果会显示在本页。", "success")
+        gaps = gaps_of(cert)
+        if gaps.missing:
+            flash(f"提醒：该证书尚未上传{'、'.join(gaps.missing_labels)}，审核人员可能因材料不全退回。", "warning")
     return redirect(url_for("entry.person", person_id=cert.person_id))
 
 
@@ -223,14 +238,16 @@ def submit(cert_id: int):
 def _upload(person: Person, cert: Certificate | None, kind: str):
     upload = request.files.get("file")
     data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
+    # A certificate's evidence page reopens at its upload box, so the result is shown there.
+    prefix = "evidence-" if cert is not None else ""
     try:
         if size > uploads.MAX_BYTES:
             raise WorkflowError(f"“{upload.filename}”未上传：{uploads.oversize_message(size)}")
         saved = services.add_evidence(current_user, person, cert, kind, upload.filename if upload else "", data)
     except WorkflowError as refused:
-        flash(refused.message, "error")
+        flash(refused.message, prefix + "error")
     else:
-        flash(f"已上传{EVIDENCE_KINDS[kind]}“{saved.filename}”（SHA-256 {saved.sha256[:12]}…）。", "success")
+        flash(f"已上传{EVIDENCE_KINDS[kind]}“{saved.filename}”（SHA-256 {saved.sha256[:12]}…）。", prefix + "success")
 
 
 @bp.post("/certificates/<int:cert_id>/evidence")

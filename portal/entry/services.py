@@ -5,20 +5,22 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, uploads
 from portal.access import scoped
+from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.dates import format_iso, parse_date
-from portal.domain.idnumber import check_id_document, cross_check
+from portal.domain.idnumber import check_id_document, cross_check, mask_id
 from portal.domain.names import check_person_name
 from portal.domain.passwords import generate_password
-from portal.domain.problems import Problem, error, has_errors, warning
+from portal.domain.problems import ERROR, Problem, error, has_errors, warning
 from portal.domain.regions import parse_region_cell
 from portal.domain.scope import HANDLING_STATUSES, check_scope
 from portal.domain.text import clean
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS, base_level
+from portal.domain.workflow import status_label
 from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
 from portal.extensions import db
 from portal.models import Certificate, CodeItem, EvidenceFile, Organization, Person, Region, User
@@ -300,7 +302,10 @@ def check_certificate(data, person: Person, cert: Certificate | None, campaign) 
         handling = None
     values["handling_status"] = handling
 
-    problems += check_scope(values, scope_rules(campaign))
+    # One message per field: a date already refused (or missing) needs no "请填写" from the scope check.
+    refused = {p.field for p in problems if p.severity == ERROR}
+    problems += [p for p in check_scope(values, scope_rules(campaign))
+                 if not (p.code == "scope_date_missing" and refused & {"issue_date", "grant_date"})]
     return values, problems
 
 
@@ -366,19 +371,40 @@ class StaffPage:
     next_after: int | None
 
 
-def staff_page(user, q: str = "", after: int | None = None) -> StaffPage:
-    """The unit's persons by id (keyset), searched by name prefix or ID tail."""
-    stmt = scoped(Person, user).order_by(Person.id).limit(STAFF_PAGE + 1)
+def _staff(user, q: str):
+    stmt = scoped(Person, user).order_by(Person.id)
     if q:
         text = q.upper()
         stmt = stmt.where(Person.id_tail == text if len(text) == 4 and text[:3].isdigit()
                           else Person.name.startswith(q, autoescape=True))
+    return stmt
+
+
+def staff_page(user, q: str = "", after: int | None = None) -> StaffPage:
+    """The unit's persons by id (keyset), searched by name prefix or ID tail."""
+    stmt = _staff(user, q).limit(STAFF_PAGE + 1)
     if after:
         stmt = stmt.where(Person.id > after)
     persons = list(db.session.scalars(stmt))
     next_after = persons[STAFF_PAGE - 1].id if len(persons) > STAFF_PAGE else None
     persons = persons[:STAFF_PAGE]
-    ids = [p.id for p in persons]
+    counts, accounts = _staff_details([p.id for p in persons])
+    return StaffPage(persons, counts, accounts, next_after)
+
+
+STAFF_EXPORT_HEADERS = ("姓名", "证件号码", "手机号", "账户", "证书（按状态）")
+
+
+def staff_export_rows(user, q: str = ""):
+    """The staff list as shown, every page of it (up to MAX_ROWS), for Excel."""
+    persons = list(db.session.scalars(_staff(user, q).limit(MAX_ROWS)))
+    counts, accounts = _staff_details([p.id for p in persons])
+    for p in persons:
+        shown = "；".join(f"{status_label(s)} {n}" for s, n in counts.get(p.id, {}).items()) or "未填报"
+        yield p.name, mask_id(p.id_number), p.phone or "", "已开通" if p.id in accounts else "未开通", shown
+
+
+def _staff_details(ids: list[int]) -> tuple[dict[int, dict[str, int]], set[int]]:
     counts: dict[int, dict[str, int]] = {}
     accounts: set[int] = set()
     if ids:
@@ -387,7 +413,7 @@ def staff_page(user, q: str = "", after: int | None = None) -> StaffPage:
                 .where(Certificate.person_id.in_(ids)).group_by(Certificate.person_id, Certificate.status)):
             counts.setdefault(person_id, {})[status] = count
         accounts = set(db.session.scalars(select(User.person_id).where(User.person_id.in_(ids))))
-    return StaffPage(persons, counts, accounts, next_after)
+    return counts, accounts
 
 
 # --- evidence ------------------------------------------------------------------------------------
@@ -488,7 +514,11 @@ def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
                 if values.get("name") and existing.name != values["name"]:
                     item.problems.append(error("name", "name_mismatch",
                                                f"本单位已登记该证件号码，姓名为“{existing.name}”，与填写的姓名不一致"))
-            if db.session.scalar(select(User.id).where(User.username == number)) is not None:
+            # A person may already log in under another username (e.g. one an office gave them).
+            holder = User.username == number
+            if existing is not None:
+                holder = or_(holder, User.person_id == existing.id)
+            if db.session.scalar(select(User.id).where(holder).limit(1)) is not None:
                 item.problems.append(error("id_number", "account_exists", "该人员已开通账户"))
         lines.append(item)
     return lines

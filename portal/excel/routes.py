@@ -13,6 +13,7 @@ from portal.documents.xlsx_template import template_bytes
 from portal.excel.forms import CommitForm, UploadForm
 from portal.excel.services import EXPORT_ROLES, IMPORT_ROLES, ExportSource, template_data
 from portal.extensions import db, limiter
+from portal.htmx import wants_fragment
 from portal.imports import jobs
 from portal.imports.reader import MAX_ROWS, WorkbookError
 from portal.models import ImportJob
@@ -69,7 +70,7 @@ def job(job_id: int):
     _require(IMPORT_ROLES)
     job = get_scoped_or_404(ImportJob, job_id)
     jobs.mark_stale(job)
-    if request.headers.get("HX-Request") and request.args.get("part") == "annotated":
+    if wants_fragment() and request.args.get("part") == "annotated":
         return render_template("excel/_annotated_link.html", job=job)
     severity = request.args.get("severity") if request.args.get("severity") in ("error", "warning") else None
     page = max(1, request.args.get("page", 1, type=int))
@@ -83,7 +84,7 @@ def job(job_id: int):
         issues = issues[(page - 1) * ISSUES_PER_PAGE: page * ISSUES_PER_PAGE]
     context = dict(job=job, issues=issues, page=page, pages=pages, severity=severity, form=CommitForm(),
                    can_commit=job.user_id == current_user.id)
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return render_template("excel/_job_status.html", **context)
     return render_template("excel/job.html", **context)
 

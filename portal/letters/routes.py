@@ -16,6 +16,7 @@ from portal.access import scoped
 from portal.documents.letters import beijing
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
+from portal.htmx import wants_fragment
 from portal.letters import credentials, services
 from portal.letters.forms import (BatchForm, CredentialUploadForm, IndividualLetterForm, IssueCredentialForm,
                                   ReviewSheetForm, UnitLetterForm, VerifyForm)
@@ -34,10 +35,6 @@ def _verify_limit() -> str:
 
 def _verify_max_bytes() -> int:
     return int(current_app.config.get("DOCUMENT_VERIFY_MAX_MB", VERIFY_MAX_MB)) * 1024 * 1024
-
-
-def _htmx() -> bool:
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 @bp.app_template_filter("doc_time")
@@ -84,7 +81,7 @@ def _org_page(batch_form: BatchForm, letter_form: UnitLetterForm | None = None,
     flt = _filter_of(batch_form) if batch_form.validate() else services.BatchFilter()
     summary = services.summarize(services.batch_query(org, current_user, flt))
     label = services.batch_label(org, flt, services.today())
-    if _htmx() and request.method == "GET":
+    if wants_fragment() and request.method == "GET":
         return render_template("letters/_batch.html", summary=summary, label=label, flt=flt, batch_form=batch_form)
     if letter_form is None:
         letter_form = UnitLetterForm(data={"contact_person": org.contact_person, "contact_phone": org.contact_phone,
@@ -246,6 +243,18 @@ def verify():
                            max_mb=max_bytes // (1024 * 1024),
                            roots=[(root.label, credentials.fingerprint(root.certificate))
                                   for root in credentials.trust_roots()])
+
+
+@bp.get("/documents/lookup")
+@limiter.limit("60 per minute")
+def find_document():
+    """The home page's 文书核验 box: a number typed from a paper copy."""
+    number = (request.args.get("number") or "").strip().upper()
+    if services.by_number(number) is None:
+        return render_template("errors/error.html", code=404, title="未找到该文书",
+                               message="没有编号为该值的文书。请核对纸质文件右上角的文书编号（区分字母与数字），"
+                                       "或上传电子文件核验签章。"), 404
+    return redirect(url_for("letters.public_document", number=number))
 
 
 @bp.get("/documents/<number>")

@@ -44,6 +44,7 @@ from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
 from portal.extensions import db
+from portal.labels import action_label
 from portal.letters import credentials
 from portal.models import AuditEntry, Certificate, CodeItem, IssuedDocument, Organization, Person, User
 from portal.models.user import ROLES
@@ -56,13 +57,8 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_PATTERN = re.compile(r"(DW|GR|SH)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
 SUBMITTED_STATUSES = (*REVIEW_STATUSES, "approved")
 # Trail actions that are a named person's decision on a record (谁审核谁签字).
-SIGNED_STEPS = {
-    "submit": "提交（诚信承诺）",
-    "approve": "审查确认",
-    "return": "退回",
-    "objection_resolve": "异议处理",
-    "revoke": "撤销",
-}
+# The trail actions the sign-off sheet lists; their names come from portal/labels.py.
+SIGNED_STEPS = ("submit", "approve", "return", "objection_resolve", "revoke")
 PERSONAL_COMMITMENT = (
     "本人承诺：以上职称信息及上传的佐证材料真实、准确、完整，均为本人依规取得的职称；"
     "如有虚假，本人愿承担相应责任，并接受撤销职称、列入诚信黑名单等处理。"
@@ -418,7 +414,7 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
     steps_of: dict[int, list[SignedStep]] = {}
     for entry in trail:
         steps_of.setdefault(entry.object_id, []).append(SignedStep(
-            action=SIGNED_STEPS[entry.action], org_name=_signer_org(entry), signer=entry.actor_name,
+            action=action_label(entry.action), org_name=_signer_org(entry), signer=entry.actor_name,
             role=ROLES.get(entry.actor_role, "系统"), at=entry.at, opinion=_opinion(entry),
             trail_ref=f"#{entry.id} {entry.hash[:8]}"))
     records = [SheetRecord(position=n, person_name=name, title=f"{cert.level} {cert.title_name}",

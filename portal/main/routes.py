@@ -1,7 +1,7 @@
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.main.services import status_counts, tasks
+from portal.main.services import latest_notices, status_counts, tasks
 
 bp = Blueprint("main", __name__)
 
@@ -10,7 +10,13 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return redirect(url_for("auth.login"))
+    return render_template("main/public_home.html", notices=latest_notices(), office=office_contact())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (PDFs, JSON).
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
 @bp.get("/home")
@@ -24,3 +30,9 @@ def home():
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}
+
+
+def office_contact() -> dict:
+    config = current_app.config
+    return {"name": config["OFFICE_NAME"], "phone": config["OFFICE_PHONE"],
+            "address": config["OFFICE_ADDRESS"], "hours": config["OFFICE_HOURS"]}

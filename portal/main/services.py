@@ -6,8 +6,17 @@ from portal.access import visibility
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate
+from portal.notices import services as notices
 from portal.review.queue import pending_count
 from portal.review.services import user_level
+
+HOME_NOTICES = 5
+
+
+def latest_notices(limit: int = HOME_NOTICES) -> list[tuple]:
+    """The newest notices still open or about to open, with their phase (remaining working days)."""
+    page = notices.public_page(q=None, region=None, state="open", page=1)
+    return [(notice, notices.phase_of(notice)) for notice in page.items[:limit]]
 
 
 def status_counts(user) -> list[tuple[str, str, int]]:

@@ -10,6 +10,8 @@ EVIDENCE_KINDS = {
     "qualification_doc": "资格文件",
     "review_form": "评审表/认定表",
 }
+# What every submitted certificate should carry; 评审表/认定表 is asked for case by case.
+REQUIRED_EVIDENCE = ("photo", "certificate_scan", "qualification_doc")
 
 
 class EvidenceFile(db.Model):

@@ -26,7 +26,7 @@ PUBLISHED_STATUSES = ("approved", "revoked")
 PUBLIC_CERTIFICATE_FIELDS = ("cert_no", "issue_date", "series", "level", "title_name",
                              "issuing_authority", "review_committee_name")
 PUBLIC_PERSON_FIELDS = ("name", "id_number")
-CHANNELS = {"web": "网页查询", "qr": "扫码核验", "api": "接口核验", "batch": "单位批量核验"}
+CHANNELS = {"web": "网页查询", "qr": "扫码核验", "api": "接口核验", "batch": "单位批量核验", "report": "打印核验报告"}
 
 
 def new_verify_token() -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from portal.audit import record
 from portal.domain.problems import Problem, error
+from portal.domain.receipts import new_receipt_code, normalise_receipt_code
 from portal.extensions import db
 from portal.models import Certificate, NoticeEntry, Objection, PublicNotice
 from portal.models._types import utcnow
@@ -67,7 +68,7 @@ def can_object(notice: PublicNotice) -> str | None:
     if phase.key == "upcoming":
         return "公示尚未开始，暂不受理异议。"
     if phase.is_closed:
-        return "公示期已结束，不再受理异议。"
+        return "公示期满，不再受理异议。"
     return None
 
 
@@ -96,7 +97,7 @@ class Filing:
 
 def file_objection(notice: PublicNotice, filing: Filing) -> tuple[Objection, str]:
     """Record the objection, freeze the record, and return the receipt code (shown once)."""
-    code = secrets.token_urlsafe(15)
+    code = new_receipt_code()
     objection = Objection(
         notice_id=notice.id, entry_id=filing.entry.id, certificate_id=filing.entry.certificate_id,
         objector_name=filing.name, objector_phone=filing.phone.strip().replace(" ", ""),
@@ -124,7 +125,10 @@ def file_objection(notice: PublicNotice, filing: Filing) -> tuple[Objection, str
 def find_by_receipt(code: str) -> Objection | None:
     if not code or not code.strip():
         return None
-    return db.session.scalar(select(Objection).where(Objection.receipt_hash == receipt_hash(code)))
+    # Codes issued before the short alphabet were URL-safe tokens, matched exactly as typed.
+    canonical = normalise_receipt_code(code)
+    hashes = {receipt_hash(code)} | ({receipt_hash(canonical)} if canonical else set())
+    return db.session.scalar(select(Objection).where(Objection.receipt_hash.in_(hashes)).limit(1))
 
 
 class ResolveError(ValueError):

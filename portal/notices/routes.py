@@ -1,4 +1,6 @@
 
+from datetime import datetime
+
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
                    url_for)
 from flask_login import current_user
@@ -11,7 +13,9 @@ from portal.domain.dates import format_iso, parse_date
 from portal.domain.problems import has_errors
 from portal.domain.titles import LEVELS
 from portal.domain.workdays import notice_period
+from portal.exports import xlsx_response
 from portal.extensions import db, limiter
+from portal.htmx import wants_fragment
 from portal.models import CodeItem, Objection, PublicNotice
 from portal.notices import objections as objection_service
 from portal.notices import services, workdays
@@ -19,16 +23,11 @@ from portal.notices.forms import NoticeForm, ObjectionForm, ReceiptForm, Resolve
 
 bp = Blueprint("notices", __name__)
 
-PUBLIC_STATES = {"": "全部", "open": "公示中", "closed": "已结束"}
+PUBLIC_STATES = {"": "全部", "open": "公示中", "closed": "公示期满"}
 
 
 def _objection_limit() -> str:
     return current_app.config.get("OBJECTION_RATE_LIMIT", "5 per hour;20 per day")
-
-
-def _htmx() -> bool:
-    # A history restore after a cache miss needs the whole page, not the fragment.
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
 
 
 def _public_url(notice_id: int) -> str:
@@ -50,7 +49,7 @@ def index():
     state = request.args.get("state") if request.args.get("state") in PUBLIC_STATES else ""
     pagination = services.public_page(q=q, region=region, state=state, page=request.args.get("page", 1, type=int))
     phases = {n.id: services.phase_of(n) for n in pagination.items}
-    template = "notices/_list.html" if _htmx() else "notices/index.html"
+    template = "notices/_list.html" if wants_fragment() else "notices/index.html"
     return render_template(template, pagination=pagination, phases=phases, q=q or "", region=region or "",
                            state=state, states=PUBLIC_STATES, regions=services.region_choices())
 
@@ -99,7 +98,8 @@ def object_to(notice_id: int):
             _, code = objection_service.file_objection(notice, objection_service.Filing(
                 entry=entry, name=form.name.data, phone=form.phone.data, grounds=form.grounds.data.strip(),
                 evidence=evidence))
-            session["objection_receipt"] = {"code": code, "notice_id": notice.id}
+            session["objection_receipt"] = {"code": code, "notice_id": notice.id, "person": entry.person_name,
+                                            "filed_at": datetime.now(services.CHINA).strftime("%Y-%m-%d %H:%M")}
             return redirect(url_for("notices.objection_filed"))
     return render_template("notices/object.html", notice=notice, form=form, phase=services.phase_of(notice))
 
@@ -110,7 +110,10 @@ def objection_filed():
     if not receipt:
         return redirect(url_for("notices.receipt"))
     notice = db.session.get(PublicNotice, receipt["notice_id"])
-    response = current_app.make_response(render_template("notices/filed.html", code=receipt["code"], notice=notice))
+    response = current_app.make_response(render_template(
+        "notices/filed.html", code=receipt["code"], notice=notice, person=receipt.get("person"),
+        filed_at=receipt.get("filed_at"), lookup_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        + url_for("notices.receipt")))
     # The receipt code is the objector's only key to the outcome: keep it out of shared caches.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -152,6 +155,12 @@ def _candidate_filters(form: NoticeForm):
     return {n.id: n for n in notices}
 
 
+@bp.get("/notices/manage.xlsx")
+@staff_required
+def manage_export():
+    return xlsx_response("公示管理", services.MANAGED_EXPORT_HEADERS, services.managed_export_rows(current_user))
+
+
 @bp.route("/notices/manage/new", methods=["GET", "POST"])
 @staff_required
 def new():
@@ -191,7 +200,7 @@ def new():
     preview = services.candidate_preview(stmt)
     context = dict(form=form, count=count, preview=preview, preview_limit=services.PREVIEW_ROWS, picked=set(picked),
                    period=_period_or_none(form.start_date.data, form.days.data))
-    if _htmx() and request.method == "GET":
+    if wants_fragment() and request.method == "GET":
         return render_template("notices/_candidates.html", **context)
     return render_template("notices/new.html", **context)
 
@@ -274,7 +283,7 @@ def _year_arg() -> int:
 def _workday_page(year: int, form: WorkdayForm, message: str | None = None):
     context = dict(year=year, form=form, rows=workdays.year_rows(year), complete=workdays.year_is_complete(year),
                    source=workdays.year_source(year), message=message)
-    template = "notices/_workday_table.html" if _htmx() else "notices/workdays.html"
+    template = "notices/_workday_table.html" if wants_fragment() else "notices/workdays.html"
     return render_template(template, **context)
 
 
@@ -293,7 +302,7 @@ def workday_add():
         count = workdays.add_days(form.first.date, form.last.date, form.kind.data == "workday",
                                   (form.note.data or "").strip() or None, current_user)
         year = form.first.date.year
-        if not _htmx():
+        if not wants_fragment():
             flash(f"已录入 {count} 天。", "success")
             return redirect(url_for("notices.workday_table", year=year))
         return _workday_page(year, WorkdayForm(formdata=None), f"已录入 {count} 天。")
@@ -307,7 +316,7 @@ def workday_delete(override_id: int):
     if row is None:
         abort(404)
     message = f"已删除 {format_iso(row.date)}。"
-    if not _htmx():
+    if not wants_fragment():
         flash(message, "success")
         return redirect(url_for("notices.workday_table", year=row.date.year))
     return _workday_page(row.date.year, WorkdayForm(formdata=None), message)
@@ -327,7 +336,7 @@ def workday_year(year: int):
 @bp.before_app_request
 def schedule_banner():
     """Remind administrators, on every full page, to enter next year's holiday schedule."""
-    if (request.method != "GET" or _htmx() or request.endpoint in (None, "static", "notices.pdf")
+    if (request.method != "GET" or wants_fragment() or request.endpoint in (None, "static", "notices.pdf")
             or not current_user.is_authenticated or current_user.role != "admin"):
         return
     years = workdays.missing_schedule_years(services.today())

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, or_, select, true
 from portal.access import scoped
 from portal.audit import record
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
+from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.workdays import is_workday, notice_period, working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES
 from portal.extensions import db
@@ -305,6 +306,21 @@ def managed_page(user, page: int):
         select(Objection.notice_id, func.count()).where(Objection.notice_id.in_(ids), Objection.status == "open")
         .group_by(Objection.notice_id)).all()) if ids else {}
     return pagination, open_counts
+
+
+MANAGED_EXPORT_HEADERS = ("标题", "公示单位", "公示开始", "公示截止", "工作日", "人数", "状态", "待处理异议")
+
+
+def managed_export_rows(user):
+    """Every notice of the management list (all pages, up to MAX_ROWS), for Excel."""
+    notices = list(db.session.scalars(scoped(PublicNotice, user).order_by(PublicNotice.id.desc()).limit(MAX_ROWS)))
+    ids = [n.id for n in notices]
+    open_counts = dict(db.session.execute(
+        select(Objection.notice_id, func.count()).where(Objection.notice_id.in_(ids), Objection.status == "open")
+        .group_by(Objection.notice_id)).all()) if ids else {}
+    for n in notices:
+        yield (n.title, n.org.name, n.start_date, n.end_date, n.days, n.entry_count, phase_of(n).label,
+               open_counts.get(n.id, 0))
 
 
 def objections_of(notice: PublicNotice, user) -> list[Objection]:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.auth.decorators import staff_required
 from portal.oplog import services
-from portal.oplog.labels import ACTION_LABELS, OBJECT_LABELS
+from portal.labels import ACTIONS, OBJECTS
 
 bp = Blueprint("oplog", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -17,7 +17,7 @@ def index():
     f = services.LogFilter.from_args(request.args)
     entries = services.page(current_user, f, request.args.get("page", 1, type=int))
     return render_template("oplog/index.html", entries=entries, f=f, args=f.as_args(),
-                           actions=ACTION_LABELS, objects=OBJECT_LABELS)
+                           actions=ACTIONS, objects=OBJECTS)
 
 
 @bp.get("/oplog.xlsx")

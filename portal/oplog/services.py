@@ -12,7 +12,7 @@ from portal.domain.text import clean
 from portal.extensions import db
 from portal.models import AuditEntry
 from portal.models.user import ROLES
-from portal.oplog.labels import ACTION_LABELS, OBJECT_LABELS, action_label, object_label
+from portal.labels import ACTIONS, OBJECTS, action_label, object_label
 from portal.templating import beijing_time
 
 PAGE_SIZE = 50
@@ -38,8 +38,8 @@ class LogFilter:
             except ValueError:
                 return None
         return cls(clean(args.get("person")), clean(args.get("organisation")),
-                   args.get("action") if args.get("action") in ACTION_LABELS else "",
-                   args.get("object_type") if args.get("object_type") in OBJECT_LABELS else "",
+                   args.get("action") if args.get("action") in ACTIONS else "",
+                   args.get("object_type") if args.get("object_type") in OBJECTS else "",
                    args.get("object_id", type=int), day("date_from"), day("date_to"))
 
     def as_args(self) -> dict:

@@ -6,24 +6,23 @@ by an indexed column of `persons`.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 
 from portal.access import scoped, visibility
+from portal.documents.xlsx_list import MAX_ROWS
+from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, Organization, Person
 from portal.review.services import ENTRY_STATUSES, overdue_statuses, user_level
+from portal.search import certificate_condition
 
 PAGE_SIZE = 50
 UNIT_TYPES = ("unit", "talent_center")
-_ID_TAIL = re.compile(r"[0-9]{3}[0-9X]")
-_ID_NUMBER = re.compile(r"[0-9]{14}[0-9X]|[0-9]{17}[0-9X]")
-_HAS_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass
@@ -81,18 +80,7 @@ class QueuePage:
     overdue: set[str] = field(default_factory=set)
 
 
-def _search_condition(q: str):
-    text = q.upper()
-    if _ID_TAIL.fullmatch(text):
-        return Certificate.person_id.in_(select(Person.id).where(Person.id_tail == text))
-    if _ID_NUMBER.fullmatch(text):
-        return Certificate.person_id.in_(select(Person.id).where(Person.id_number == text))
-    if _HAS_DIGIT.search(q):
-        return Certificate.cert_no.startswith(q, autoescape=True)
-    return Certificate.person_id.in_(select(Person.id).where(Person.name.startswith(q, autoescape=True)))
-
-
-def queue_statement(user, filters: QueueFilters, overdue: list[str]):
+def queue_statement(user, filters: QueueFilters, overdue: list[str], limit: int = PAGE_SIZE + 1):
     stmt = select(Certificate, Person).join(Person, Person.id == Certificate.person_id).where(
         visibility(Certificate, user))
     if filters.status == "pending":
@@ -118,10 +106,10 @@ def queue_statement(user, filters: QueueFilters, overdue: list[str]):
     if filters.org:
         stmt = stmt.where(Certificate.org_id.in_(org_subtree(filters.org)))
     if filters.q:
-        stmt = stmt.where(_search_condition(filters.q))
+        stmt = stmt.where(certificate_condition(filters.q))
     if filters.after:
         stmt = stmt.where(Certificate.id > filters.after)
-    return stmt.order_by(Certificate.id).limit(PAGE_SIZE + 1)
+    return stmt.order_by(Certificate.id).limit(limit)
 
 
 def org_subtree(org_id: int):
@@ -136,6 +124,19 @@ def queue_page(user, filters: QueueFilters, campaign) -> QueuePage:
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return QueuePage(rows, rows[-1][0].id if has_more else None, set(overdue))
+
+
+QUEUE_EXPORT_HEADERS = ("姓名", "证件号码", "证书编号", "系列", "级别", "职称名称", "发证日期", "单位", "状态", "逾期")
+
+
+def queue_export_rows(user, filters: QueueFilters, campaign, series_names: dict[str, str]):
+    """Every row the queue shows under these filters (all pages, up to MAX_ROWS), for Excel."""
+    overdue = overdue_statuses(campaign)
+    stmt = queue_statement(user, replace(filters, after=None), overdue, limit=MAX_ROWS)
+    for cert, person in db.session.execute(stmt):
+        yield (person.name, mask_id(person.id_number), cert.cert_no or "", series_names.get(cert.series, cert.series),
+               cert.level, cert.title_name, cert.issue_date, cert.org.name if cert.org else "", cert.status_label,
+               "逾期" if cert.status in overdue else "")
 
 
 def pending_count(user) -> int:
@@ -170,6 +171,11 @@ class Progress:
     rows: list[ProgressRow]
     silent: list[Organization]  # units in the subtree with nothing submitted
     totals: dict[str, int]
+    unsent: list[tuple[Organization, int]] = field(default_factory=list)  # units that sent some, not all
+
+    @property
+    def unreported(self) -> int:
+        return sum(self.totals.get(s, 0) for s in ENTRY_STATUSES)
 
 
 def _branch_of(org: Organization, node: Organization) -> int | None:
@@ -194,7 +200,7 @@ def progress(user, node: Organization) -> Progress:
     for org in sorted(orgs.values(), key=lambda o: o.path):
         if org.parent_id == node.id:
             rows[org.id] = ProgressRow(org, {})
-    silent, totals = [], defaultdict(int)
+    silent, unsent, totals = [], [], defaultdict(int)
     for org in orgs.values():
         counts = counts_by_org.get(org.id, {})
         branch = rows.get(_branch_of(org, node))
@@ -208,7 +214,30 @@ def progress(user, node: Organization) -> Progress:
             if branch is not None:
                 branch.units += 1
                 branch.silent_units += reported == 0
+            unsent_records = sum(counts.get(s, 0) for s in ENTRY_STATUSES)
             if reported == 0:
                 silent.append(org)
+            elif unsent_records:
+                unsent.append((org, unsent_records))
     silent.sort(key=lambda o: o.path)
-    return Progress(node, list(rows.values()), silent, dict(totals))
+    unsent.sort(key=lambda item: item[0].path)
+    return Progress(node, list(rows.values()), silent, dict(totals), unsent)
+
+
+PROGRESS_COLUMNS = ("unit_review", "department_review", "county_review", "city_review", "province_review",
+                    "draft", "returned", "approved", "revoked")
+PROGRESS_EXPORT_HEADERS = ("下级组织", "类型", "单位数", "未报送单位", "未报送记录",
+                           *(STATUSES[s] for s in PROGRESS_COLUMNS), "合计")
+
+
+def progress_export_rows(report: Progress):
+    """The progress table as shown, with the units that have not reported everything below it."""
+    for row in report.rows:
+        yield (row.org.name, row.org.type_label, row.units, row.silent_units, row.unreported,
+               *(row.counts.get(s, 0) for s in PROGRESS_COLUMNS), row.total)
+    yield ("合计", "", "", len(report.silent), report.unreported,
+           *(report.totals.get(s, 0) for s in PROGRESS_COLUMNS), sum(report.totals.values()))
+    for org in report.silent:
+        yield (org.name, org.type_label, "", "尚未报送任何记录")
+    for org, count in report.unsent:
+        yield (org.name, org.type_label, "", f"{count} 条未报送")

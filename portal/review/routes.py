@@ -13,18 +13,21 @@ from portal.domain.workflow import STATUSES
 from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
 from portal.extensions import db
+from portal.exports import xlsx_response
+from portal.htmx import wants_fragment
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import blacklist as blacklist_service
 from portal.review import services
+from portal.review.evidence import PHOTO_FIX, gaps_of, photo_locked_by_others
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
-from portal.review.queue import QueueFilters, progress as progress_of, queue_page
+from portal.review.queue import (PROGRESS_EXPORT_HEADERS, QUEUE_EXPORT_HEADERS, QueueFilters, progress_export_rows,
+                                 queue_export_rows, queue_page)
+from portal.review.queue import progress as progress_of
 from portal.review.services import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-# How coded values in a trail entry are shown.
-TRAIL_VALUES = EVIDENCE_KINDS | HANDLING_STATUSES
 PROGRESS_ROLES = ("department", "county_office", "city_office", "province_office")
 
 
@@ -58,12 +61,21 @@ def queue():
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),
     )
-    target = request.headers.get("HX-Target")
-    if target == "queue-results":
+    if wants_fragment("queue-results"):
         return render_template("review/_queue_results.html", **context)
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return render_template("review/_queue_rows.html", **context)
     return render_template("review/queue.html", **context)
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    _reviewer_required()
+    filters = QueueFilters.from_args(request.args)
+    campaign = services.campaign_for_org(current_user.org)
+    return xlsx_response("审核队列", QUEUE_EXPORT_HEADERS, queue_export_rows(
+        current_user, filters, campaign, entry_services.code_names("title_series")))
 
 
 @bp.get("/certificates/<int:cert_id>")
@@ -75,7 +87,8 @@ def detail(cert_id: int):
     campaign = services.campaign_of(cert)
     return_form = ReturnForm(version=cert.version)
     return_form.target.choices = services.return_targets(cert, current_user)
-    return_form.fix_fields.choices = list(FIX_LABELS.items())
+    return_form.fix_fields.choices = [(key, label) for key, label in FIX_LABELS.items()
+                                      if key != PHOTO_FIX or not photo_locked_by_others(cert)]
     evidence = entry_services.evidence_of(person)
     return render_template(
         "review/detail.html", cert=cert, person=person, can_act=can_act,
@@ -84,12 +97,13 @@ def detail(cert_id: int):
         photo=evidence.get((None, "photo")),
         evidence=[(kind, label, evidence.get((cert.id, kind))) for kind, label in EVIDENCE_KINDS.items()
                   if kind != "photo"],
-        trail=services.trail("certificate", cert.id), action_labels=services.ACTION_LABELS,
-        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
+        trail=services.trail("certificate", cert.id),
+        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
         fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
         series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
         handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
         fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
+        gaps=gaps_of(cert),
     )
 
 
@@ -156,9 +170,7 @@ def bulk_approve():
 
 # --- progress (应报尽报) -----------------------------------------------------------------------
 
-@bp.get("/progress")
-@login_required
-def progress():
+def _progress_node() -> Organization:
     if current_user.role not in PROGRESS_ROLES or current_user.org is None:
         abort(403)
     node = current_user.org
@@ -168,6 +180,13 @@ def progress():
         if not candidate.path.startswith(node.path):
             abort(404)
         node = candidate
+    return node
+
+
+@bp.get("/progress")
+@login_required
+def progress():
+    node = _progress_node()
     report = progress_of(current_user, node)
     campaign = services.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
@@ -175,11 +194,27 @@ def progress():
                            deadline_levels=services.DEADLINE_LEVELS, today=services.today())
 
 
+@bp.get("/progress.xlsx")
+@login_required
+def progress_export():
+    node = _progress_node()
+    return xlsx_response(f"上报进度-{node.name}", PROGRESS_EXPORT_HEADERS,
+                         progress_export_rows(progress_of(current_user, node)))
+
+
 # --- integrity blacklist -------------------------------------------------------------------------
 
 def _keeper_required():
     if not blacklist_service.may_keep(current_user):
         abort(403)
+
+
+@bp.get("/blacklist.xlsx")
+@login_required
+def blacklist_export():
+    _keeper_required()
+    return xlsx_response("诚信黑名单", blacklist_service.EXPORT_HEADERS,
+                         blacklist_service.export_rows(current_user, services.today()))
 
 
 @bp.route("/blacklist", methods=["GET", "POST"])
@@ -247,9 +282,7 @@ def record_panel():
             "trail": services.trail("certificate", cert.id),
             "can_act": services.can_act(cert, current_user),
             "can_edit": services.edit_refusal(cert, current_user) is None,
-            "action_labels": services.ACTION_LABELS,
             "labels": CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
-            "value_labels": TRAIL_VALUES,
             "fix_labels": FIX_LABELS,
         }
     return {"review_panel": review_panel}

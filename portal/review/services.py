@@ -19,6 +19,8 @@ from portal.domain.dates import format_iso
 from portal.domain.scope import ScopeRules, check_scope
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
 from portal.extensions import db
+from portal.labels import action_label
+from portal.review.evidence import PHOTO_FIX, last_return, photo_locked_by_others
 from portal.models import AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization
 from portal.models._types import utcnow
 
@@ -44,17 +46,6 @@ LEVEL_NAMES = {
     "city_review": "市级职改办",
     "province_review": "省级职改办",
 }
-ACTION_LABELS = {
-    "create": "新增",
-    "update": "修改",
-    "submit": "提交（承诺真实）",
-    "approve": "审查确认",
-    "return": "退回",
-    "evidence_upload": "上传材料",
-    "account_create": "开通账户",
-    "blacklist_add": "列入诚信黑名单",
-    "blacklist_lift": "解除诚信黑名单",
-}
 # Names of the other keys a trail entry's diff may carry (uploads, accounts, blacklist).
 TRAIL_KEYS = {
     "kind": "材料类型",
@@ -67,6 +58,9 @@ TRAIL_KEYS = {
     "subject": "对象",
     "person_id": "人员编号",
     "org_id": "单位编号",
+    "objection_open": "有未处理的异议",
+    "objection": "异议编号",
+    "outcome": "处理结果",
 }
 COMMITMENT_TEXT = "本人（本单位）承诺：所填报的职称信息及上传的佐证材料真实、准确、完整，如有虚假，愿承担相应责任并接受列入诚信黑名单的处理。"
 
@@ -224,7 +218,8 @@ def blacklist_flags(person_id: int | None, org_id: int | None) -> list[Blacklist
             db.or_(*conditions), BlacklistEntry.lifted_at.is_(None))):
         if entry.active_on(now):
             party = entry.org.name if entry.org_id else "本人"
-            flags.append(BlacklistFlag(party, entry.reason, entry.period_label))
+            # The banner adds its own "；": a reason typed as a sentence loses its closing mark.
+            flags.append(BlacklistFlag(party, entry.reason.rstrip("。；;，,.！! "), entry.period_label))
     return flags
 
 
@@ -280,7 +275,7 @@ def _conflict(cert: Certificate) -> Conflict:
     if step is not None:
         when = step.at if step.at.tzinfo else step.at.replace(tzinfo=timezone.utc)
         who = (f"已由{step.actor_org_name or ''}{step.actor_name}于{when.astimezone(CHINA):%Y-%m-%d %H:%M}"
-               f"{ACTION_LABELS.get(step.action, step.action)}，")
+               f"{action_label(step.action)}，")
     return Conflict(f"该记录在您打开之后已被他人处理：{who}当前状态为“{status_label(cert.status)}”。"
                     "您的操作未生效，请刷新页面查看最新情况后再操作。")
 
@@ -405,6 +400,8 @@ def send_back(cert_id: int, user, expected_version, reason: str, target: str,
             raise WorkflowError(f"退回原因不能超过{RETURN_REASON_MAX}字")
         if target not in dict(return_targets(cert, user)):
             raise WorkflowError("退回对象不正确：只能退回给填报人或本级以下的审核层级")
+        if PHOTO_FIX in (fix_fields or []) and photo_locked_by_others(cert):
+            raise WorkflowError("该人员的照片已随其他证书上报并锁定，本人无法重新上传，不能要求补充照片")
     except WorkflowError as error:
         _fail(error)
     before = cert.status
@@ -437,9 +434,7 @@ def bulk_approve(items: list[tuple[int, str]], user) -> BulkResult:
 
 
 def fix_fields_of_last_return(cert_id: int) -> list[str]:
-    step = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.object_type == "certificate", AuditEntry.object_id == cert_id,
-        AuditEntry.action == "return").order_by(AuditEntry.id.desc()).limit(1))
+    step = last_return(cert_id)
     if step is None or not step.diff:
         return []
     return list(step.diff.get("fix_fields") or [])

@@ -8,14 +8,16 @@ from flask_login import current_user
 
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
+from portal.exports import xlsx_response
 from portal.extensions import db, limiter
 from portal.models import ApiKey, Certificate
 from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
-from portal.verify.services import (CONTROL_CHARACTERS, REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
-                                    lookup, lookup_token, may_revoke, parse_query, revoke, verification_qr_svg,
+from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester, beijing,
+                                    history_export_rows, history_page, identity_digest, is_holder, lookup,
+                                    lookup_token, may_revoke, parse_query, report_pdf, revoke, verification_qr_svg,
                                     verification_url)
 from portal.verify.throttle import count, refuse_if_spent, retry_after_header, throttle
 
@@ -39,10 +41,14 @@ def throttled(error):
     return render_template("verify/throttled.html"), 429, retry_after_header(error)
 
 
-@bp.get("/verify")
+@bp.route("/verify", methods=["GET", "POST"])
 def lookup_page():
-    asked = any(request.args.get(k) for k in LOOKUP_ARGS)
-    query, error = parse_query(*(request.args.get(k) for k in LOOKUP_ARGS)) if asked else (None, None)
+    if request.method == "GET":
+        if any(request.args.get(k) for k in LOOKUP_ARGS):
+            # An old bookmark of the GET form: forget its query rather than echo the ID number.
+            return redirect(url_for("verify.lookup_page", moved=1), code=303)
+        return render_template("verify/lookup.html", query=None, moved=bool(request.args.get("moved")))
+    query, error = parse_query(*(request.form.get(k) for k in LOOKUP_ARGS))
     results = None
     if query:
         # One budget per address (shared with the QR links) and one per queried number, whoever
@@ -55,14 +61,27 @@ def lookup_page():
         if not results:
             count("VERIFY_LIMIT_PER_IDENTITY", identity)
     return render_template("verify/lookup.html", query=query, error=error, results=results,
-                           name=request.args.get("name", "")), (400 if error == CONTROL_CHARACTERS else 200)
+                           name=request.form.get("name", "")), (400 if error == CONTROL_CHARACTERS else 200)
 
 
 @bp.get("/v/<token>")
 def token_page(token: str):
     throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
     results = lookup_token(token, Requester.from_request("qr"))
-    return render_template("verify/token.html", results=results), (200 if results else 404)
+    return render_template("verify/token.html", results=results, stateless=True), (200 if results else 404)
+
+
+@bp.get("/v/<token>/report.pdf")
+@limiter.limit(lambda: current_app.config["VERIFY_REPORT_LIMIT"])
+def report(token: str):
+    throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+    pdf = report_pdf(token, Requester.from_request("report"))
+    if pdf is None:
+        return render_template("verify/token.html", results=[], stateless=True), 404
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"职称证书核验报告{date.today():%Y%m%d}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/verify/history")
@@ -72,6 +91,13 @@ def history():
     lookup_log.flush()
     rows, titles, next_before = history_page(current_user, request.args.get("before", type=int))
     return render_template("verify/history.html", rows=rows, titles=titles, next_before=next_before)
+
+
+@bp.get("/verify/history.xlsx")
+@roles_required("person")
+def history_export():
+    lookup_log.flush()
+    return xlsx_response("证书核验记录", HISTORY_EXPORT_HEADERS, history_export_rows(current_user))
 
 
 @bp.route("/verify/batch", methods=["GET", "POST"])

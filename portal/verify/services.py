@@ -21,6 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import scoped
 from portal.audit import record
+from portal.documents.signing import sign_pdf
+from portal.documents.xlsx_list import MAX_ROWS
+from portal.documents.verification_report import REPORT_TITLE, VerificationReport, build_report_pdf
 from portal.domain.idnumber import check_resident_id, mask_id
 from portal.domain.names import check_person_name
 from portal.domain.text import clean, has_control_characters
@@ -28,6 +31,7 @@ from portal.extensions import db
 from portal.models import Certificate, CertificateCorrection, CodeItem, Person, VerificationLookup
 from portal.models._types import utcnow
 from portal.models.verification import PUBLISHED_STATUSES
+from portal.letters.credentials import PLATFORM_NAME, signer_for
 from portal.verify.lookup_log import lookup_log
 from portal.verify.readpath import fetch_all
 
@@ -132,6 +136,8 @@ class CertificateView:
     revoked_at: datetime | None
     revoke_reason: str | None
     corrected_at: datetime | None
+    # The QR link's token: whoever matched the name and number may print the report that links back.
+    verify_token: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -169,7 +175,7 @@ PUBLISHED_CERTIFICATES = (
         func.coalesce(CodeItem.name, Certificate.series), Certificate.title_name, Certificate.level,
         Certificate.issue_date, Certificate.cert_no, Certificate.issuing_authority,
         Certificate.review_committee_name, Certificate.status, Certificate.revoked_at,
-        Certificate.revoke_reason, _last_correction,
+        Certificate.revoke_reason, _last_correction, Certificate.verify_token,
     )
     .select_from(Certificate)
     .join(Person, Person.id == Certificate.person_id)
@@ -187,7 +193,7 @@ _BY_TOKEN = PUBLISHED_CERTIFICATES.where(Certificate.verify_token == bindparam("
 
 def certificate_view(row) -> CertificateView:
     (cert_id, person_id, name, id_number, series, title_name, level, issue_date, cert_no,
-     issuing_authority, review_committee, status, revoked_at, revoke_reason, corrected_at) = row
+     issuing_authority, review_committee, status, revoked_at, revoke_reason, corrected_at, token) = row
     if status == "revoked":
         public_status = "revoked"
     elif corrected_at is not None:
@@ -196,7 +202,7 @@ def certificate_view(row) -> CertificateView:
         public_status = "valid"
     return CertificateView(cert_id, person_id, name, mask_id(id_number), series, title_name, level,
                            issue_date, cert_no, issuing_authority, review_committee, public_status,
-                           revoked_at, revoke_reason, corrected_at)
+                           revoked_at, revoke_reason, corrected_at, token)
 
 
 def find_certificates(query: Query) -> list[CertificateView]:
@@ -257,11 +263,39 @@ def lookup_token(token: str, requester: Requester) -> list[CertificateView]:
     return found
 
 
+def token_url(token: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}"
+
+
+def report_pdf(token: str, requester: Requester) -> bytes | None:
+    """The signed 核验报告 of the certificate behind a QR token, or None when there is none.
+
+    Logged like any lookup (the holder sees who printed a report); signed by the portal itself.
+    """
+    found = lookup_token(token, requester)
+    if not found:
+        return None
+    view = found[0]
+    if view.status == "revoked":
+        note = f"该证书已于{beijing(view.revoked_at):%Y年%m月%d日}撤销。撤销原因：{view.revoke_reason or '未注明'}"
+    elif view.status == "corrected":
+        note = f"该证书信息已于{beijing(view.corrected_at):%Y年%m月%d日}更正，以本报告显示的信息为准。"
+    else:
+        note = None
+    doc = VerificationReport(
+        name=view.name, masked_id=view.masked_id, series=view.series, title_name=view.title_name,
+        level=view.level, issue_date=view.issue_date, cert_no=view.cert_no,
+        issuing_authority=view.issuing_authority, review_committee=view.review_committee,
+        status_label=view.status_label, status_note=note, looked_up_at=beijing(utcnow()), url=token_url(token))
+    signer = signer_for(None, None)
+    return sign_pdf(build_report_pdf(doc), signer, reason=REPORT_TITLE, stamp_text_lines=[PLATFORM_NAME])
+
+
 def verification_url(cert: Certificate) -> str:
     """The public URL printed as a QR code on the holder's page and on PDFs."""
     if not cert.verify_token:
         raise ValueError("只有审核通过的证书才有核验码")
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{cert.verify_token}"
+    return token_url(cert.verify_token)
 
 
 def verification_qr_svg(cert: Certificate, scale: int = 4) -> str:
@@ -306,6 +340,20 @@ def revoke(cert: Certificate, reason: str, version: int | None, actor) -> str | 
 
 
 HISTORY_PAGE = 50
+
+
+HISTORY_EXPORT_HEADERS = ("时间（北京时间）", "核验方式", "核验单位", "网络地址", "查到的证书")
+
+
+def history_export_rows(user):
+    """The holder's lookup history as the page shows it, every page (up to MAX_ROWS), for Excel."""
+    rows = list(db.session.scalars(scoped(VerificationLookup, user).where(VerificationLookup.found.is_(True))
+                                   .order_by(VerificationLookup.id.desc()).limit(MAX_ROWS)))
+    titles = {c.id: f"{c.level} {c.title_name}" for c in db.session.scalars(scoped(Certificate, user))}
+    for row in rows:
+        hit = "；".join(titles.get(int(i), "证书") for i in (row.certificate_ids or "").split(",") if i.isdigit())
+        yield (beijing(row.at).strftime("%Y-%m-%d %H:%M"), row.channel_label, row.requester_org or "",
+               row.address or "未知", hit)
 
 
 def history_page(user, before_id: int | None = None):

@@ -46,3 +46,14 @@ def login(page, username: str, password: str = "Demo@2026"):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def confirm(page, expected: str | None = None):
+    """Answer the confirmation dialog a signing act opens (static/js/confirm.js)."""
+    from playwright.sync_api import expect
+
+    dialog = page.locator("dialog.confirm-dialog")
+    expect(dialog).to_be_visible()
+    if expected:
+        expect(dialog).to_contain_text(expected)
+    dialog.locator("button[value=ok]").click()

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.documents.signing import ensure_ca, verify_pdf
-from tests.browser.conftest import login
+from tests.browser.conftest import confirm, login
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +46,7 @@ def test_unit_issues_downloads_and_checks_a_signed_letter(page, demo, ca_dir, tm
     page.fill("input[name=contact_phone]", "13906331234")
     page.fill("input[name=office_phone]", "0633-8221234")
     page.click("button:has-text('出具承诺书')")
+    confirm(page, "出具数据上报承诺书")
     page.wait_for_url(re.compile(r".*/letters/documents/DW\d{8}-[0-9A-Z]{8}$"))
     assert "已出具数据上报承诺书" in page.locator(".flash-success").inner_text()
     number = page.url.rsplit("/", 1)[1]
@@ -84,6 +85,7 @@ def test_person_confirms_and_downloads_the_individual_letter(page, demo, ca_dir,
     page.goto("/letters")
     page.check("input[name=committed]")
     page.click("button:has-text('出具个人承诺书')")
+    confirm(page, "真实性承诺书")
     page.wait_for_url(re.compile(r".*/letters/documents/GR\d{8}-[0-9A-Z]{8}$"))
     with page.expect_download() as download_info:
         page.click("#download")

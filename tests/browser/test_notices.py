@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import login
+from tests.browser.conftest import confirm, login
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ def test_publish_view_object_and_resolve(page, public, demo):
     assert int(page.locator("#candidate-count").inner_text()) > 0
     page.fill("input[name=title]", TITLE)
     page.click("button:has-text('发布公示')")
+    confirm(page, "的名义发布公示")
     page.wait_for_url(re.compile(r".*/notices/manage/\d+$"))
     assert page.locator("h1").inner_text() == TITLE
     assert "已发布公示" in page.locator(".flash-success").inner_text()
@@ -47,7 +48,7 @@ def test_publish_view_object_and_resolve(page, public, demo):
     public.fill("textarea[name=grounds]", "该同志的职称取得时间与本人了解的情况不符，请核实。")
     public.click("button:has-text('提交异议')")
     code = public.locator("#receipt-code").inner_text().strip()
-    assert len(code) >= 16
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}", code)
 
     # The county office sees the objection and upholds it: the record goes back to the unit.
     page.reload()

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import confirm, login
 from tests.http.test_uploads import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,7 @@ def open_in_queue(page):
 
 def approve(page, expected_flash):
     page.click("button:has-text('审查确认')")
+    confirm(page, "的名义签字确认")
     expect(page.locator(".flash-success")).to_contain_text(expected_flash)
 
 
@@ -63,10 +64,12 @@ def test_entry_return_correction_and_approval_up_to_the_province(page, demo):
     page.click("text=返回张明华的填报页")
     item = page.locator(".cert-item", has_text=CERT_NO)
     item.locator("button:has-text('提交审核')").click()
+    confirm(page, "尚未上传")  # only the scan is uploaded
     expect(page.locator(".flash-error")).to_contain_text("请先阅读并勾选诚信承诺")
     item = page.locator(".cert-item", has_text=CERT_NO)
     item.locator("input[name=commitment]").check()
     item.locator("button:has-text('提交审核')").click()
+    confirm(page)
     expect(page.locator(".flash-success")).to_contain_text("待单位审核")
 
     # The unit and the county approve; the evidence is a download on the detail page.
@@ -86,6 +89,7 @@ def test_entry_return_correction_and_approval_up_to_the_province(page, demo):
     page.click("summary:has-text('勾选需要修改的项目')")
     page.check("input[name=fix_fields][value=issue_date]")
     page.click("button:has-text('退回')")
+    confirm(page, "的名义签字退回")
     expect(page.locator(".flash-success")).to_contain_text("已退回")
 
     # The professional sees why, corrects the date and submits again.
@@ -104,6 +108,7 @@ def test_entry_return_correction_and_approval_up_to_the_province(page, demo):
     item = page.locator(".cert-item", has_text=CERT_NO)
     item.locator("input[name=commitment]").check()
     item.locator("button:has-text('提交审核')").click()
+    confirm(page)
     expect(page.locator(".flash-success")).to_contain_text("待单位审核")
 
     # Up again, level by level, to the province.
@@ -136,6 +141,7 @@ def test_bulk_approval_of_a_searched_selection(page, demo):
     page.check("input[data-select-all]")
     expect(page.locator("input.bulk-item:checked")).to_have_count(waiting)
     page.click("button:has-text('批量审查确认所选记录')")
+    confirm(page, f"逐条签字确认下列 {waiting} 条记录")
     expect(page.locator(".flash-success")).to_contain_text(f"已批量审查确认{waiting}条记录")
     expect(page.locator("#queue-rows input.bulk-item")).to_have_count(0)
     expect(page.locator(".empty")).to_have_text("没有符合条件的记录。")

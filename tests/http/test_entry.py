@@ -1,4 +1,6 @@
 """Entering basic information and certificates: inline checks, scope, lock, commitment, audit."""
+import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -385,7 +387,93 @@ def test_one_bad_line_opens_no_account_at_all(client, auth, demo, app):
         assert _count(Person, Person.id_number == good) == 0
 
 
+def test_a_person_with_an_account_under_another_username_gets_no_second_one(client, auth, demo, app):
+    with app.app_context():
+        holder = db.session.scalar(select(User).where(User.username == "person_demo"))
+        name, number = holder.person.name, holder.person.id_number
+        users = _count(User)
+    auth.login("unit_demo")
+    page = _post(client, "/entry/staff/accounts", {"lines": f"{name},{number}"}).get_data(as_text=True)
+    assert "该人员已开通账户" in page and "未开通任何账户" in page
+    with app.app_context():
+        assert _count(User) == users
+
+
+def test_new_accounts_come_with_printable_slips(client, auth, demo, app):
+    a = build_resident_id("371102", date(1991, 1, 2), 11)
+    b = build_resident_id("371102", date(1993, 4, 5), 22)
+    auth.login("unit_demo")
+    page = _post(client, "/entry/staff/accounts", {"lines": f"周一,{a}\n吴二,{b}"}).get_data(as_text=True)
+    slips = page.split('class="account-slip"')[1:]
+    assert len(slips) == 2
+    assert "周一" in slips[0] and a in slips[0] and "/login" in slips[0] and "首次登录后请立即修改密码" in slips[0]
+    assert "吴二" in slips[1] and b in slips[1]
+    assert 'data-print' in page
+
+
 @pytest.mark.parametrize("username", ["person_demo", "county_demo"])
 def test_only_units_open_accounts(client, auth, demo, username):
     auth.login(username)
     assert client.get("/entry/staff/accounts").status_code == 403
+
+
+# --- evidence asked for and missing ---------------------------------------------------------------
+
+def test_no_photo_can_be_asked_for_once_another_certificate_has_gone_up(client, auth, person_demo, app):
+    from portal.review.services import WorkflowError, send_back, submit
+
+    with app.app_context():
+        person, unit = _user("person_demo"), _user("unit_demo")
+        assert _count(Certificate, Certificate.person_id == person.person_id, Certificate.status == "approved")
+        cert = submit(person_demo["draft_id"], person, person_demo["draft_version"], True)
+        cert_id, version = cert.id, cert.version
+        with pytest.raises(WorkflowError, match="照片已随其他证书上报并锁定"):
+            send_back(cert_id, unit, version, "请补充照片", "returned", ["evidence:photo"])
+    auth.login("unit_demo")
+    detail = client.get(f"/review/certificates/{cert_id}").get_data(as_text=True)
+    assert 'value="evidence:certificate_scan"' in detail and 'value="evidence:photo"' not in detail
+
+
+def test_requested_evidence_still_missing_is_shown_to_the_person_and_the_reviewer(client, auth, person_demo, app):
+    from portal.review.services import send_back, submit
+    from tests.http.test_uploads import make_pdf
+
+    with app.app_context():
+        person, unit = _user("person_demo"), _user("unit_demo")
+        cert = submit(person_demo["draft_id"], person, person_demo["draft_version"], True)
+        cert = send_back(cert.id, unit, cert.version, "扫描件不清晰，请重新上传", "returned",
+                         ["evidence:certificate_scan"])
+        cert = submit(cert.id, person, cert.version, True)
+        cert_id = cert.id
+    auth.login("unit_demo")
+    detail = client.get(f"/review/certificates/{cert_id}").get_data(as_text=True)
+    warning = detail.split('class="flash flash-warning evidence-gaps"')[1].split("</div>")[0]
+    assert "退回时要求补充、至今未上传" in warning and "证书扫描件" in warning
+    assert detail.index('id="actions"') < detail.index('id="evidence"'), "act without scrolling past the PDFs"
+    assert "data-confirm=" in detail.split('class="approve-form"')[1].split(">")[0]
+    with app.app_context():
+        send_back(cert_id, _user("unit_demo"), db.session.get(Certificate, cert_id).version, "仍未上传扫描件",
+                  "returned", ["evidence:certificate_scan"])
+    auth.logout()
+    auth.login("person_demo")
+    page = client.get(f"/entry/persons/{person_demo['person_id']}").get_data(as_text=True)
+    assert "要求补充、尚未上传：</strong><span class=\"tag\">证书扫描件</span>" in page
+    token = csrf_token_of(client, f"/entry/certificates/{cert_id}/edit")
+    client.post(f"/entry/certificates/{cert_id}/evidence", data={
+        "csrf_token": token, "kind": "certificate_scan", "file": (io.BytesIO(make_pdf()), "scan.pdf")},
+        content_type="multipart/form-data")
+    page = client.get(f"/entry/persons/{person_demo['person_id']}").get_data(as_text=True)
+    assert "要求补充、尚未上传" not in page
+
+
+def test_submitting_without_evidence_warns(client, auth, person_demo, app):
+    auth.login("person_demo")
+    page = client.get(f"/entry/persons/{person_demo['person_id']}").get_data(as_text=True)
+    form = page.split(f'action="/entry/certificates/{person_demo["draft_id"]}/submit"')[1].split(">")[0]
+    assert "data-confirm=" in form and "尚未上传" in form
+    page = _post(client, f"/entry/certificates/{person_demo['draft_id']}/submit",
+                 {"version": person_demo["draft_version"], "commitment": "y"},
+                 follow_redirects=True).get_data(as_text=True)
+    flashes = re.findall(r'class="flash flash-\w+" role="status">([^<]+)<', page)
+    assert any("已提交" in f for f in flashes), flashes
+    assert any("提醒：该证书尚未上传" in f for f in flashes), flashes

@@ -64,6 +64,7 @@ def test_upload_preview_then_commit_valid_rows(client, auth, demo, app):
     job_id = _job_id(_upload(client, to_bytes(rizhao_workbook(rows))))
     page = client.get(f"/excel/import/{job_id}").get_data(as_text=True)
     assert "检查结果" in page and "姓名字与字之间不能有空格" in page
+    assert "识别为：<strong>山东（日照）职称数据整理模板（12列）</strong>" in page
     assert f"<td>{first_data_row() + 1}</td><td>姓名</td>" in page
     assert re.search(r'value="all">\s*<button type="submit" class="button primary" disabled', page)
     assert "只导入无错误的 2 行" in page

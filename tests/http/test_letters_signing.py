@@ -211,6 +211,8 @@ def test_any_change_after_signing_breaks_the_signature(client, auth, app, demo, 
     assert result.signed and not result.intact
     html = check(client, tampered)
     assert verdict(html).startswith("签章无效") and "没有出具过与该文件逐字节相同的文件" in html
+    # The portal's certificate did nothing wrong: the broken signature is not reported as untrusted.
+    assert "<dt>证书受信任</dt><dd>否" not in html and "未判断：签章已因文件被修改而失效" in html
 
     # An update appended after signing leaves the signed revision intact but not the whole file.
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)

@@ -305,7 +305,7 @@ def test_objections_only_while_the_notice_is_open(client, app, demo):
         closed_id, entry_id = closed.id, _first_entry(closed.id).id
     response = _object(client, closed_id, entry_id)
     assert response.status_code == 302
-    assert "公示期已结束" in client.get(f"/notices/{closed_id}").get_data(as_text=True)
+    assert "公示期满，不再受理异议" in client.get(f"/notices/{closed_id}").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Objection.id)) is None
 
@@ -379,3 +379,23 @@ def test_publisher_may_list_only_the_ticked_records(client, auth, app, demo):
         "contact": "吴审核", "start_date": services.today().isoformat(), "days": "5", "series": "", "level": "",
         "corrects_id": "0", "selection": "picked"})
     assert nothing.status_code == 200 and "没有选中任何记录" in nothing.get_data(as_text=True)
+
+
+def test_receipt_code_is_short_unambiguous_and_read_back_loosely(client, app, demo):
+    from portal.domain.receipts import ALPHABET
+
+    with app.app_context():
+        notice = _notice(OPEN_TITLE)
+        entry = _first_entry(notice.id)
+        notice_id, entry_id, person = notice.id, entry.id, entry.person_name
+    _object(client, notice_id, entry_id)
+    page = client.get("/notices/objections/filed").get_data(as_text=True)
+    code = re.search(r'id="receipt-code">([^<]+)<', page).group(1)
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    assert set(code.replace("-", "")) <= set(ALPHABET) and not set("ILOU") & set(code)
+    assert "data-print" in page and person in page and "/notices/objections/receipt" in page
+    # Read over the phone and typed back: lower case, no dashes, O for 0 and l for 1.
+    typed = code.replace("-", "").lower().replace("0", "o").replace("1", "l")
+    lookup = client.post("/notices/objections/receipt", data={
+        "code": typed, "csrf_token": csrf_token_of(client, "/notices/objections/receipt")}).get_data(as_text=True)
+    assert "待处理" in lookup

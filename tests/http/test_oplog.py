@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.audit import record
 from portal.extensions import db
 from portal.models import User
-from portal.oplog.labels import ACTION_LABELS
+from portal.labels import ACTIONS
 
 
 def _as(app, username):
@@ -74,5 +74,5 @@ def test_every_action_the_code_records_has_a_chinese_label():
     literal = set(re.findall(r'record\(\s*"([a-z_]+)"', source))
     for pair in re.findall(r'record\(\s*"([a-z_]+)" if [^,]+ else "([a-z_]+)"', source):
         literal |= set(pair)
-    assert literal and literal <= set(ACTION_LABELS), literal - set(ACTION_LABELS)
-    assert {"objection_upheld", "objection_dismissed", "approve", "return", "update"} <= set(ACTION_LABELS)
+    assert literal and literal <= set(ACTIONS), literal - set(ACTIONS)
+    assert {"objection_upheld", "objection_dismissed", "approve", "return", "update"} <= set(ACTIONS)

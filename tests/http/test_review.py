@@ -421,13 +421,27 @@ def test_progress_counts_by_subordinate_and_names_units_that_reported_nothing(cl
     assert "东港区职称改革领导小组办公室" in page and "日照市教育局" in page
     row = page.split("东港区职称改革领导小组办公室</a>")[1].split("</tr>")[0]
     assert f'<td class="num">{expected}</td>' in row
-    silent = page.split('id="silent-units"')[1]
+    silent = page.split('id="silent-units"')[1].split('id="unsent-units"')[0]
     assert "日照市静默单位" in silent and "日照市东港区人民医院" not in silent
     drill = client.get(f"/review/progress?org={_org_id(app, 'DG-ZGB')}").get_data(as_text=True)
     assert "日照市东港区人民医院" in drill
     auth.logout()
     auth.login("county2_demo")
     assert client.get(f"/review/progress?org={_org_id(app, 'DG-ZGB')}").status_code == 404
+
+
+def test_progress_never_says_all_sent_while_records_are_unsent(client, auth, app, demo):
+    with app.app_context():
+        hospital = _org("DG-RMYY")
+        unsent = db.session.scalar(select(func.count()).select_from(Certificate).where(
+            Certificate.org_id == hospital.id, Certificate.status.in_(("draft", "returned"))))
+        assert unsent, "the demo leaves drafts at the hospital"
+    auth.login("city_demo")
+    page = client.get("/review/progress").get_data(as_text=True)
+    section = page.split('id="silent-units"')[1].split("</section>")[0]
+    assert "所有单位均已报送" not in section
+    listed = section.split('id="unsent-units"')[1]
+    assert f"日照市东港区人民医院：<strong>{unsent}</strong> 条未报送" in listed
 
 
 def _org_id(app, code):
@@ -456,6 +470,19 @@ def test_office_blacklists_a_person_and_reviewers_see_the_flag(client, auth, app
     with app.app_context():
         step = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "blacklist_add"))
         assert step.actor_name == "吴审核" and step.reason == "伪造证书"
+
+
+def test_blacklist_banner_has_no_doubled_punctuation(client, auth, app, demo):
+    cert_id = _new_cert(app, name="标点人")
+    _submit(app, cert_id)
+    with app.app_context():
+        id_number = db.session.get(Certificate, cert_id).person.id_number
+    auth.login("county_demo")
+    _post(client, "/review/blacklist", {"kind": "person", "id_number": id_number, "reason": "伪造证书。",
+                                        "start_date": "2026-01-01"})
+    detail = client.get(f"/review/certificates/{cert_id}").get_data(as_text=True)
+    banner = detail.split("诚信黑名单：")[1].split("</div>")[0]
+    assert "伪造证书；期限" in banner and "。；" not in banner
 
 
 def test_a_forged_org_id_in_the_blacklist_form_changes_nothing(client, auth, app, demo):
@@ -516,3 +543,9 @@ def test_home_page_links_each_role_to_its_queue_with_the_count(client, auth, app
     auth.login("person_demo")
     home = client.get("/home").get_data(as_text=True)
     assert "我的职称信息填报" in home and "待本级审核" not in home
+
+
+def test_the_units_navigation_has_its_review_queue(client, auth, demo):
+    auth.login("unit_demo")
+    nav = client.get("/home").get_data(as_text=True).split('aria-label="主导航"')[1].split("</nav>")[0]
+    assert 'href="/review/">审核队列</a>' in nav and 'href="/entry/">人员填报</a>' in nav

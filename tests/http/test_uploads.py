@@ -248,3 +248,17 @@ def test_a_pdf_is_served_as_a_download_and_an_image_inline(client, auth, demo, a
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response.headers["Content-Security-Policy"]
     response.close()
+
+
+def test_a_refused_upload_says_so_where_the_page_lands(client, auth, demo, app):
+    """The upload redirects to #evidence; a message at the top of the page was scrolled out of view."""
+    cert_id, _ = _own_draft(app)
+    auth.login("person_demo")
+    response = client.post(f"/entry/certificates/{cert_id}/evidence", content_type="multipart/form-data",
+                           data={"csrf_token": csrf_token_of(client, f"/entry/certificates/{cert_id}/edit"),
+                                 "kind": "certificate_scan", "file": (io.BytesIO(make_image("PNG")), "x.pdf")})
+    assert response.headers["Location"].endswith("#evidence")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    before, section = page.split('id="evidence"', 1)
+    assert "未上传" not in before
+    assert 'class="flash flash-error" role="alert" id="upload-result">“x.pdf”未上传' in section

@@ -255,3 +255,37 @@ def test_unsigned_pdf_has_no_signature(font_files, ca):
 def test_signing_garbage_raises_signing_error(signer):
     with pytest.raises(SigningError, match="PDF"):
         sign_pdf(b"not a pdf", signer, reason="确认")
+
+
+def _field_rect(pdf: bytes, field_name: str = "Signature1"):
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/T") == field_name:
+                return index, [float(v) for v in annot["/Rect"]]
+    raise AssertionError("no signature widget")
+
+
+def test_stamp_sits_on_the_seal_line_not_in_the_footer(font_files, signer, tmp_path):
+    """A document with an element id="seal" gets its visible stamp there (单位（盖章）)."""
+    html = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>承诺书</title></head><body>'
+            '<h1>承诺书</h1><p>正文。</p><div style="height: 60mm"></div>'
+            '<p style="text-align: right">单位（盖章）：某某单位</p>'
+            '<div id="seal" style="width: 67.1mm; height: 20.5mm; margin-left: auto"></div>'
+            '<p style="break-before: page">附页</p></body></html>')
+    signed = sign_pdf(render_pdf(html), signer, reason="测试")
+    page, (llx, lly, urx, ury) = _field_rect(signed)
+    assert page == 0, "on the page of the seal line, not the last page"
+    path = tmp_path / "seal.pdf"
+    path.write_bytes(signed)
+    bbox = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    word = re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">单位（盖章）', bbox)
+    assert word, bbox[:500]
+    page_height = 841.89
+    line_bottom = page_height - float(word.group(3))
+    assert ury <= line_bottom + 2 and line_bottom - ury < 20, "directly under the 单位（盖章） line"
+    assert lly > 28 / 25.4 * 72, "above the footer margin"
+    assert urx - llx == 190 and ury - lly == 58

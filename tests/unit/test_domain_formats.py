@@ -73,7 +73,7 @@ def test_impossible_dates():
     assert r.value is None
     assert codes(r.problems) == [(ERROR, "date_invalid")]
     assert r.problems[0].field == "issue_date"
-    assert r.problems[0].message == "日期“20190231”不存在：2019年2月只有28天，实际为31日"
+    assert r.problems[0].message == "日期“20190231”不存在：2019年2月只有28天，没有31日"
     assert codes(parse_date("2019-13-01").problems) == [(ERROR, "date_invalid")]
     assert "月份应为1–12" in parse_date("2019-13-01").problems[0].message
     assert parse_date("2020-02-29").value == date(2020, 2, 29)

@@ -1,0 +1,154 @@
+"""Chinese labels for every code the portal stores: audit actions, statuses, organisation types,
+roles, evidence kinds and the code tables' keys (health_technician → 卫生技术人员).
+
+Templates show codes only through the filters registered here:
+``{{ step.action | action_label }}`` and ``{{ value | code_label(field) }}``, where ``field`` is
+the attribute the value came from (``series``, ``education``, ``status`` …). A code without a
+label shows as itself; tests/unit/test_labels.py fails when one is missing.
+"""
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import select
+
+from portal.domain.scope import HANDLING_STATUSES
+from portal.domain.workflow import STATUSES
+from portal.extensions import db
+from portal.imports.layouts import LAYOUTS
+from portal.models.codes import CodeItem
+from portal.models.evidence import EVIDENCE_KINDS
+from portal.models.notice import UPHELD_OUTCOMES
+from portal.models.org import ORG_TYPES
+from portal.models.user import ROLES
+from portal.models.verification import CHANNELS
+
+# Every action written to the audit trail (portal.audit.record), by the code that writes it.
+ACTIONS = {
+    # records (review workflow)
+    "create": "新增",
+    "update": "修改",
+    "submit": "提交（承诺真实）",
+    "approve": "审查确认",
+    "return": "退回",
+    "revoke": "撤销证书",
+    "evidence_upload": "上传材料",
+    "import": "Excel导入",
+    # accounts and integrity
+    "account_create": "开通账户",
+    "account_disable": "停用账户",
+    "account_enable": "启用账户",
+    "password_change": "修改密码",
+    "password_reset": "重置密码",
+    "org_create": "新建组织",
+    "org_update": "修改组织",
+    "blacklist_add": "列入诚信黑名单",
+    "blacklist_lift": "解除诚信黑名单",
+    # notices and objections
+    "notice_publish": "发布公示",
+    "objection_file": "提出异议",
+    "objection_freeze": "异议冻结记录",
+    "objection_resolve": "异议处理完毕",
+    "objection_upheld": "异议成立",
+    "objection_dismissed": "异议不成立",
+    # campaigns, code tables, working days
+    "campaign_create": "新建采集任务",
+    "campaign_update": "修改采集任务",
+    "code_create": "新增代码",
+    "code_update": "修改代码",
+    "workday_set": "设置工作日",
+    "workday_delete": "删除工作日设置",
+    "workday_year_complete": "标记年度节假日已录入",
+    "workday_year_reopen": "重新打开全年工作日",
+    # letters and verification
+    "contact_update": "修改联系人",
+    "document_issue": "出具文书",
+    "signing_credential_set": "设置签章证书",
+    "issue_api_key": "签发核验接口密钥",
+    "revoke_api_key": "吊销核验接口密钥",
+}
+
+# The kinds of object the trail's entries are about.
+OBJECTS = {
+    "certificate": "职称证书",
+    "person": "专业技术人员",
+    "user": "账户",
+    "organization": "组织",
+    "document": "签章文书",
+    "blacklist": "诚信黑名单",
+    "campaign": "采集任务",
+    "notice": "公示",
+    "objection": "异议",
+    "import_job": "导入任务",
+    "code_item": "代码表",
+    "workday_table": "工作日表",
+    "api_key": "核验接口密钥",
+}
+
+# Coded attributes whose labels are fixed in code, by attribute name.
+FIXED = {
+    "status": STATUSES,
+    "type": ORG_TYPES,
+    "org_type": ORG_TYPES,
+    "role": ROLES,
+    "actor_role": ROLES | {"system": "系统"},
+    "kind": EVIDENCE_KINDS,
+    "handling_status": HANDLING_STATUSES,
+    "outcome": UPHELD_OUTCOMES,
+    "channel": CHANNELS,
+    "action": ACTIONS,
+    "object_type": OBJECTS,
+    "layout": {layout.key: layout.title for layout in LAYOUTS},
+}
+
+# Coded attributes whose labels live in a code table (administrators may rename them).
+CODE_TABLE_OF = {
+    "series": "title_series",
+    "title_series": "title_series",
+    "id_type": "id_type",
+    "obtain_method": "obtain_method",
+    "unit_nature": "unit_nature",
+    "education": "education",
+    "degree": "degree",
+    "affiliation": "affiliation",
+    "level": "title_level",
+    "title_name": "title_name",
+}
+
+BOOLEAN = {True: "是", False: "否"}
+
+
+def action_label(action: str) -> str:
+    return ACTIONS.get(action, action)
+
+
+def object_label(kind: str) -> str:
+    return OBJECTS.get(kind, kind)
+
+
+def _code_names(kind: str) -> dict[str, str]:
+    """One code table as {key: name}, read once per request."""
+    cache = g.setdefault("_code_labels", {})
+    if kind not in cache:
+        cache[kind] = dict(db.session.execute(
+            select(CodeItem.key, CodeItem.name).where(CodeItem.kind == kind)).all())
+    return cache[kind]
+
+
+def code_label(value, field: str | None = None):
+    """The Chinese label of `value` as stored in attribute `field`; other values as they are."""
+    if isinstance(value, bool):
+        return BOOLEAN[value]
+    if value is None or value == "":
+        return "（空）"
+    if not isinstance(value, str) or field is None:
+        return value
+    if field in FIXED:
+        return FIXED[field].get(value, value)
+    if field in CODE_TABLE_OF:
+        return _code_names(CODE_TABLE_OF[field]).get(value, value)
+    return value
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["code_label"] = code_label
