@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm
 from tests.browser.test_review_flow import switch_to
 from tests.http.test_review import _approve_as, _new_cert, _submit
 from tests.http.test_uploads import make_pdf
@@ -55,6 +56,7 @@ def test_a_returned_record_brings_a_message_to_the_unit(page, app, demo):
     page.select_option("#target", "returned")
     page.fill("#reason", "资格文件缺少盖章页，请补充")
     page.click("button:has-text('退回')")
+    confirm(page, "退回")
     expect(page.locator(".flash-success")).to_contain_text("已退回")
 
     switch_to(page, "unit_demo")
