@@ -18,7 +18,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
 FONT_FAMILY = "PortalSans"
@@ -200,6 +199,9 @@ def _atomic_save(font: TTFont, target: Path) -> None:
 
 
 def build_subset(source: SourceFace, target: Path, style: str) -> None:
+    # The subsetter is a large module that only this rare build needs.
+    from fontTools import subset
+
     options = subset.Options()
     options.font_number = source.index
     options.notdef_outline = True
