@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.11"
-APT_PACKAGES=(fonts-noto-cjk poppler-utils chromium)
+APT_PACKAGES=(fonts-noto-cjk poppler-utils chromium redis-server wrk)
 VENV=".venv"
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }

@@ -22,7 +22,7 @@ def _error(status: int, code: str, message: str):
 def verify():
     raw_key = request.headers.get("X-API-Key", "")
     # Counted before the key is checked, so a wrong key is throttled like a right one.
-    throttle("VERIFY_API_LIMIT_PER_KEY", "key:" + hash_key(raw_key)[:32])
+    throttle(("VERIFY_API_LIMIT_PER_KEY", "key:" + hash_key(raw_key)[:32]))
     key = find_active_key(raw_key)
     if key is None:
         response = _error(401, "unauthorized", "缺少或无效的接口密钥：请在请求头 X-API-Key 中提供有效的密钥。")

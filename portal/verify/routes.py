@@ -48,8 +48,8 @@ def lookup_page():
     results = None
     if query:
         # One budget per address (shared with the QR links) and one per queried number, whoever asks.
-        throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
-        throttle("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity))
+        throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"),
+                 ("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity)))
         results = lookup(query, Requester.from_request("web"))
     return render_template("verify/lookup.html", query=query, error=error, results=results,
                            name=request.args.get("name", ""))
@@ -57,7 +57,7 @@ def lookup_page():
 
 @bp.get("/v/<token>")
 def token_page(token: str):
-    throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+    throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
     results = lookup_token(token, Requester.from_request("qr"))
     return render_template("verify/token.html", results=results), (200 if results else 404)
 
@@ -77,7 +77,7 @@ def batch():
     form = BatchForm()
     error = None
     if form.validate_on_submit():
-        throttle("VERIFY_BATCH_LIMIT", f"user:{current_user.id}")
+        throttle(("VERIFY_BATCH_LIMIT", f"user:{current_user.id}"))
         limit = current_app.config["VERIFY_BATCH_MAX_MB"] * 1024 * 1024
         data = form.file.data.read(limit + 1)
         try:

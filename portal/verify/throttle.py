@@ -1,10 +1,10 @@
-"""Throttling of lookups through the app's Flask-Limiter `limiter`: its storage (Redis when
-REDIS_URL is set, memory otherwise) and its strategy.
+"""Throttling of lookups, counted through portal.ratelimit on Flask-Limiter's storage.
 
 The views count each lookup explicitly instead of using @limiter.limit, because the keys (the
 queried number, the API key) are known only once the request is parsed, and because the
-decorator's bookkeeping cost about as much per request as the lookup's own query. Limits are
-read from the configuration on each call, so a test or the environment can change them.
+decorator's bookkeeping cost about as much per request as the lookup's own query. Every limit of a
+request is counted at once (one round trip to Redis). Limits are read from the configuration on
+each call, so a test or the environment can change them.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flask import current_app
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
+from portal import ratelimit
 from portal.extensions import limiter
 
 
@@ -23,15 +24,16 @@ def _limits(value: str):
     return tuple(parse_many(value))
 
 
-def throttle(setting: str, key: str) -> None:
-    """Count one request against each limit in `setting` for `key`; 429 once one is used up."""
+def throttle(*checks: tuple[str, str]) -> None:
+    """Count one request against each limit of every (setting, key); 429 once one is used up."""
     if not limiter.enabled:
         return
-    strategy = limiter.limiter
-    for item in _limits(current_app.config[setting]):
-        if not strategy.hit(item, "verify", setting, key):
-            reset_at = strategy.get_window_stats(item, "verify", setting, key).reset_time
-            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+    exceeded = ratelimit.hit([(item, ("verify", setting, key))
+                              for setting, key in checks for item in _limits(current_app.config[setting])])
+    if exceeded:
+        (item, identifiers), strategy = exceeded
+        reset_at = strategy.get_window_stats(item, *identifiers).reset_time
+        raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
 
 
 def retry_after_header(error) -> dict:
