@@ -6,16 +6,31 @@ from flask import Blueprint, jsonify, request
 from portal.extensions import csrf
 from portal.verify.keys import find_active_key, hash_key
 from portal.verify.openapi import OPENAPI
-from portal.verify.services import Requester, lookup, parse_query
+from portal.verify.services import MAX_CERT_NO, MAX_ID_NUMBER, MAX_NAME, Requester, lookup, parse_query
 from portal.verify.throttle import retry_after_header, throttle
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# The request body's fields and their longest accepted length, as the OpenAPI document states.
+FIELDS = {"name": MAX_NAME, "id_number": MAX_ID_NUMBER, "cert_no": MAX_CERT_NO}
 
 
 def _error(status: int, code: str, message: str):
     response = jsonify(error=code, message=message)
     response.status_code = status
     return response
+
+
+def _request_problem(payload) -> str | None:
+    """What makes the body unacceptable, before its content is looked at; None when it is fine."""
+    if not isinstance(payload, dict) or any(
+            payload.get(f) is not None and not isinstance(payload.get(f), str) for f in FIELDS):
+        return ("请求体应为JSON对象，字段 name、id_number、cert_no 均为字符串，例如 "
+                '{"name": "张三", "id_number": "370102198001010015"}。')
+    # Lengths count what was sent, before blanks are trimmed, as the document says.
+    if any(len(payload.get(f) or "") > limit for f, limit in FIELDS.items()):
+        return "填写的内容过长：姓名最多50个字符，证件号码最多32个字符，证书编号最多64个字符。"
+    return None
 
 
 @api.post("/verify")
@@ -29,13 +44,10 @@ def verify():
         response.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
         return response
     payload = request.get_json(silent=True)
-    fields = ("name", "id_number", "cert_no")
-    if not isinstance(payload, dict) or any(
-            payload.get(f) is not None and not isinstance(payload.get(f), str) for f in fields):
-        return _error(400, "invalid_request",
-                      "请求体应为JSON对象，字段 name、id_number、cert_no 均为字符串，例如 "
-                      '{"name": "张三", "id_number": "370102198001010011"}。')
-    query, message = parse_query(*(payload.get(f) for f in fields))
+    problem = _request_problem(payload)
+    if problem:
+        return _error(400, "invalid_request", problem)
+    query, message = parse_query(*(payload.get(f) for f in FIELDS))
     if query is None:
         return _error(400, "invalid_request", message)
     found = lookup(query, Requester.from_request("api", api_key=key))
