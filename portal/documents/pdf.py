@@ -1,6 +1,7 @@
 """HTML to PDF with WeasyPrint, using the portal's reduced CJK fonts."""
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 from typing import TYPE_CHECKING
@@ -85,7 +86,14 @@ def _prepared() -> tuple[FontConfiguration, list[CSS]]:
             CSS(string=font_face_css() + BASE_CSS, font_config=font_config, url_fetcher=fetcher)
         ]
         _font_config = font_config
+        # Released at exit while WeasyPrint is still whole: its clean-up removes a temporary folder.
+        atexit.register(_release)
     return _font_config, _stylesheets
+
+
+def _release() -> None:
+    global _font_config, _stylesheets
+    _font_config = _stylesheets = None
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:

@@ -325,8 +325,11 @@ def sign_pdf(
         stamp_style=stamp_style(template, shown_text),
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=-1, box=box),
     )
+    # Room for the signature given up front (the certificates it carries, plus the signature and
+    # its attributes): otherwise pyHanko first builds a throwaway signature just to measure one.
+    reserved = 4096 + 2 * sum(len(cert.dump()) for cert in (signer.signing_cert, *signer.cert_registry))
     try:
-        output = pdf_signer.sign_pdf(writer)
+        output = pdf_signer.sign_pdf(writer, bytes_reserved=reserved)
     except PyHankoSigningError as exc:
         raise SigningError(f"签章失败：签章域“{field_name}”已被使用或无法使用（{exc}）。") from exc
     return output.getvalue()
