@@ -7,7 +7,8 @@ holds per process), logs the outage once, reports it on /healthz, and asks the s
 RATELIMIT_RETRY_SECONDS; the first answer puts the shared counts back in use.
 
 On Redis every limit of a request is counted in one round trip (one script call), instead of one
-call per limit.
+call per limit; and a view may send the counts first and read Redis's answer later (start() and
+Counting.result()), so that its database query runs while Redis counts.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask import current_app
 from limits import RateLimitItem
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import NoScriptError
 
 from portal.extensions import limiter
 
@@ -110,30 +112,90 @@ def _first_exceeded(strategy: RateLimiter, checks: list[Check]) -> Check | None:
     return exceeded
 
 
-def _count_shared(store: _SharedStore, checks: list[Check]) -> Check | None:
-    if store.count_all is None:
-        return _first_exceeded(store.strategy, checks)
-    keys = [store.storage.prefixed_key(item.key_for(*identifiers)) for item, identifiers in checks]
-    counts = store.count_all(keys=keys, args=[item.get_expiry() for item, _ in checks])
-    return next((check for check, count in zip(checks, counts) if int(count) > check[0].amount), None)
+Outcome = tuple[Check, RateLimiter] | None
 
 
-def hit(checks: list[Check]) -> tuple[Check, RateLimiter] | None:
-    """Count one request against every (limit, identifiers); the first one used up, or None.
+class Counting:
+    """The counts of one request: sent to the shared store by start(), settled by result().
 
-    The exceeded check comes with the strategy that counted it, to ask when its window ends.
+    result() gives the first check that is used up, with the strategy that counted it (to ask
+    when its window ends), or None.
     """
+
+    def __init__(self, store: _SharedStore, checks: list[Check]) -> None:
+        self.store, self.checks = store, checks
+        self.outcome: Outcome = None
+        self.settled = False
+        self._connection = None
+
+    def send(self) -> None:
+        """Send the counts to Redis without waiting for the answer."""
+        pool = self.store.storage.get_connection().connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_command("EVALSHA", self.store.count_all.sha, len(self.checks), *self._keys(),
+                                    *self._expiries())
+        except BaseException:
+            pool.release(connection)
+            raise
+        self._connection = connection
+
+    def _keys(self) -> list[str]:
+        return [self.store.storage.prefixed_key(item.key_for(*identifiers)) for item, identifiers in self.checks]
+
+    def _expiries(self) -> list[int]:
+        return [item.get_expiry() for item, _ in self.checks]
+
+    def _read(self) -> list:
+        connection, self._connection = self._connection, None
+        pool = self.store.storage.get_connection().connection_pool
+        try:
+            return connection.read_response()
+        except NoScriptError:
+            # Redis forgot the script (a restart): run it the long way, which loads it again.
+            return self.store.count_all(keys=self._keys(), args=self._expiries())
+        finally:
+            pool.release(connection)
+
+    def count_in(self, strategy: RateLimiter) -> None:
+        exceeded = _first_exceeded(strategy, self.checks)
+        self.outcome, self.settled = ((exceeded, strategy) if exceeded else None), True
+
+    def result(self) -> Outcome:
+        if not self.settled:
+            try:
+                counts = self._read()
+            except self.store.storage.base_exceptions:
+                self.store.mark_down()
+                self.count_in(self.store.memory)
+            else:
+                self.store.confirmed_at = time.monotonic()
+                exceeded = next((check for check, count in zip(self.checks, counts) if int(count) > check[0].amount),
+                                None)
+                self.outcome, self.settled = ((exceeded, self.store.strategy) if exceeded else None), True
+        return self.outcome
+
+
+def start(checks: list[Check]) -> Counting:
+    """Count one request against every (limit, identifiers); read the outcome with result()."""
     store = _shared_store()
+    counting = Counting(store, checks)
     if store.answers():
         try:
-            exceeded = _count_shared(store, checks)
+            if store.count_all is not None:
+                counting.send()
+            else:
+                counting.count_in(store.strategy)
+            return counting
         except store.storage.base_exceptions:
             store.mark_down()
-        else:
-            store.confirmed_at = time.monotonic()
-            return (exceeded, store.strategy) if exceeded else None
-    exceeded = _first_exceeded(store.memory, checks)
-    return (exceeded, store.memory) if exceeded else None
+    counting.count_in(store.memory)
+    return counting
+
+
+def hit(checks: list[Check]) -> Outcome:
+    """Count one request against every (limit, identifiers) and wait for the outcome."""
+    return start(checks).result()
 
 
 def status() -> str:

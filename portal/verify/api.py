@@ -6,8 +6,9 @@ from flask import Blueprint, jsonify, request
 from portal.extensions import csrf
 from portal.verify.keys import find_active_key, hash_key
 from portal.verify.openapi import OPENAPI
-from portal.verify.services import MAX_CERT_NO, MAX_ID_NUMBER, MAX_NAME, Requester, lookup, parse_query
-from portal.verify.throttle import retry_after_header, throttle
+from portal.verify.services import (MAX_CERT_NO, MAX_ID_NUMBER, MAX_NAME, Requester, find_certificates, log_lookup,
+                                    parse_query)
+from portal.verify.throttle import retry_after_header, start_throttle
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -36,21 +37,24 @@ def _request_problem(payload) -> str | None:
 @api.post("/verify")
 def verify():
     raw_key = request.headers.get("X-API-Key", "")
-    # Counted before the key is checked, so a wrong key is throttled like a right one.
-    throttle(("VERIFY_API_LIMIT_PER_KEY", "key:" + hash_key(raw_key)[:32]))
+    # Counted before the key is checked, so a wrong key is throttled like a right one; the
+    # answer is read after the query (or before any refusal), so Redis counts while it runs.
+    counting = start_throttle(("VERIFY_API_LIMIT_PER_KEY", "key:" + hash_key(raw_key)[:32]))
     key = find_active_key(raw_key)
     if key is None:
+        counting.check()
         response = _error(401, "unauthorized", "缺少或无效的接口密钥：请在请求头 X-API-Key 中提供有效的密钥。")
         response.headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
         return response
     payload = request.get_json(silent=True)
     problem = _request_problem(payload)
-    if problem:
-        return _error(400, "invalid_request", problem)
-    query, message = parse_query(*(payload.get(f) for f in FIELDS))
+    query, message = (None, problem) if problem else parse_query(*(payload.get(f) for f in FIELDS))
     if query is None:
+        counting.check()
         return _error(400, "invalid_request", message)
-    found = lookup(query, Requester.from_request("api", api_key=key))
+    found = find_certificates(query)
+    counting.check()
+    log_lookup(query, Requester.from_request("api", api_key=key), found)
     return jsonify(found=bool(found), certificates=[view.as_json() for view in found])
 
 

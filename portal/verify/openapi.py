@@ -35,15 +35,17 @@ _CERTIFICATE = {
 
 # What POST /api/v1/verify accepts, exactly as portal.verify.api checks it: lengths count the
 # characters as sent; "blank" is what str.strip() removes (the pattern \S, read as Python does);
-# null counts as leaving the field out.
+# a NUL character is refused; null counts as leaving the field out.
+_NO_NUL = {"pattern": "\\x00"}
 _REQUEST = {
     "type": "object",
     "required": ["name"],
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "description": "姓名"},
-        "id_number": {"type": "string", "nullable": True, "maxLength": 32,
+        "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "not": _NO_NUL,
+                 "description": "姓名"},
+        "id_number": {"type": "string", "nullable": True, "maxLength": 32, "not": _NO_NUL,
                       "description": "证件号码（与 cert_no 至少填一项；15位旧身份证号自动升位）"},
-        "cert_no": {"type": "string", "nullable": True, "maxLength": 64, "description": "证书编号"},
+        "cert_no": {"type": "string", "nullable": True, "maxLength": 64, "not": _NO_NUL, "description": "证书编号"},
     },
     "anyOf": [
         {"required": ["id_number"], "properties": {"id_number": {"type": "string", "pattern": "\\S"}}},

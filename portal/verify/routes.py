@@ -14,11 +14,11 @@ from portal.verify.batch import BatchError, check_upload, template_workbook, ver
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
-from portal.verify.services import (REVOKER_ROLES, Requester, beijing, history_page, identity_digest, is_holder,
-                                    lookup, lookup_token, may_revoke, parse_query, revoke, verification_qr_svg,
-                                    verification_url)
+from portal.verify.services import (REVOKER_ROLES, Requester, beijing, find_certificates, history_page,
+                                    identity_digest, is_holder, log_lookup, lookup_token, may_revoke, parse_query,
+                                    revoke, verification_qr_svg, verification_url)
 from portal.verify.settings import init_config
-from portal.verify.throttle import retry_after_header, throttle
+from portal.verify.throttle import retry_after_header, start_throttle, throttle
 
 bp = Blueprint("verify", __name__, cli_group=None)
 bp.record_once(lambda state: init_config(state.app))
@@ -47,10 +47,13 @@ def lookup_page():
     query, error = parse_query(*(request.args.get(k) for k in LOOKUP_ARGS)) if asked else (None, None)
     results = None
     if query:
-        # One budget per address (shared with the QR links) and one per queried number, whoever asks.
-        throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"),
-                 ("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity)))
-        results = lookup(query, Requester.from_request("web"))
+        # One budget per address (shared with the QR links) and one per queried number, whoever
+        # asks; counted while the query runs, settled before anything is shown or logged.
+        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"),
+                                  ("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity)))
+        results = find_certificates(query)
+        counting.check()
+        log_lookup(query, Requester.from_request("web"), results)
     return render_template("verify/lookup.html", query=query, error=error, results=results,
                            name=request.args.get("name", ""))
 

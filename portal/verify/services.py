@@ -85,6 +85,9 @@ def parse_query(name, id_number, cert_no) -> tuple[Query | None, str | None]:
         return None, "请填写证件号码或证书编号（至少一项）。"
     if len(name_text) > MAX_NAME or len(id_text) > MAX_ID_NUMBER or len(cert_text) > MAX_CERT_NO:
         return None, "填写的内容过长，请核对后重新输入。"
+    if "\x00" in name_text + id_text + cert_text:
+        # No stored text holds it, and PostgreSQL refuses it in a query.
+        return None, "填写的内容含有无效字符，请核对后重新输入。"
     normalised, _ = check_person_name(name_text)
     return Query(normalised or name_text, id_text or None, cert_text or None), None
 
@@ -240,10 +243,8 @@ def log_rows(requester: Requester, query_kind: str, identity: str, found: list[C
             for person_id, ids in by_person.items()]
 
 
-def lookup(query: Query, requester: Requester) -> list[CertificateView]:
-    found = find_certificates(query)
+def log_lookup(query: Query, requester: Requester, found: list[CertificateView]) -> None:
     lookup_log.add(log_rows(requester, query.kind, query.identity, found))
-    return found
 
 
 def lookup_token(token: str, requester: Requester) -> list[CertificateView]:

@@ -24,16 +24,35 @@ def _limits(value: str):
     return tuple(parse_many(value))
 
 
+class Throttle:
+    """Counts sent for one request; check() waits for them and answers 429 if a limit is used up.
+
+    A view sends the counts first and checks them after its own query, so that the rate-limit
+    store and the database work at the same time; nothing is shown or logged before check().
+    """
+
+    def __init__(self, counting: ratelimit.Counting | None) -> None:
+        self.counting = counting
+
+    def check(self) -> None:
+        exceeded = self.counting.result() if self.counting else None
+        if exceeded:
+            (item, identifiers), strategy = exceeded
+            reset_at = strategy.get_window_stats(item, *identifiers).reset_time
+            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+
+
+def start_throttle(*checks: tuple[str, str]) -> Throttle:
+    """Count one request against each limit of every (setting, key); see Throttle.check()."""
+    if not limiter.enabled:
+        return Throttle(None)
+    return Throttle(ratelimit.start([(item, ("verify", setting, key))
+                                     for setting, key in checks for item in _limits(current_app.config[setting])]))
+
+
 def throttle(*checks: tuple[str, str]) -> None:
     """Count one request against each limit of every (setting, key); 429 once one is used up."""
-    if not limiter.enabled:
-        return
-    exceeded = ratelimit.hit([(item, ("verify", setting, key))
-                              for setting, key in checks for item in _limits(current_app.config[setting])])
-    if exceeded:
-        (item, identifiers), strategy = exceeded
-        reset_at = strategy.get_window_stats(item, *identifiers).reset_time
-        raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+    start_throttle(*checks).check()
 
 
 def retry_after_header(error) -> dict:

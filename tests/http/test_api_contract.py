@@ -50,6 +50,8 @@ def _post(client, key, body):
 def test_the_two_disagreements_found_before_are_settled(client, api_key):
     # {"name": ""} breaks minLength and is refused; a null number counts as left out.
     assert _post(client, api_key, {"name": "", "id_number": "371102198503143716"}).status_code == 400
+    # A NUL character (refused by PostgreSQL in a query) is refused as the document says.
+    assert _post(client, api_key, {"name": "张\x00", "id_number": "371102198503143716"}).status_code == 400
     found = _post(client, api_key, {"name": "张明华", "id_number": "371102198503143716", "cert_no": None})
     assert found.status_code == 200 and found.get_json()["found"] is True
     request = OPENAPI["paths"]["/api/v1/verify"]["post"]["requestBody"]["content"]["application/json"]["schema"]
