@@ -193,11 +193,6 @@ def start(checks: list[Check]) -> Counting:
     return counting
 
 
-def hit(checks: list[Check]) -> Outcome:
-    """Count one request against every (limit, identifiers) and wait for the outcome."""
-    return start(checks).result()
-
-
 def status() -> str:
     """"ok", or "degraded" while limits are counted per process because the shared store is down."""
     if not limiter.enabled:

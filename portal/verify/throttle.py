@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from flask import current_app
+from flask import after_this_request, current_app
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -46,8 +46,16 @@ def start_throttle(*checks: tuple[str, str]) -> Throttle:
     """Count one request against each limit of every (setting, key); see Throttle.check()."""
     if not limiter.enabled:
         return Throttle(None)
-    return Throttle(ratelimit.start([(item, ("verify", setting, key))
-                                     for setting, key in checks for item in _limits(current_app.config[setting])]))
+    counting = ratelimit.start([(item, ("verify", setting, key))
+                                for setting, key in checks for item in _limits(current_app.config[setting])])
+
+    @after_this_request
+    def settle(response):
+        # A view that failed before check() still reads Redis's answer, freeing the connection.
+        counting.result()
+        return response
+
+    return Throttle(counting)
 
 
 def throttle(*checks: tuple[str, str]) -> None:
