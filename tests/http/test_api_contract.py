@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from portal.domain.idnumber import check_resident_id
 from portal import verify as verify_package
 from portal.verify.keys import ensure_demo_api_key
+from portal.verify.lookup_log import lookup_log
 from portal.verify.openapi import OPENAPI
 
 
@@ -26,7 +27,9 @@ schema = schemathesis.openapi.from_dict(OPENAPI)
 @pytest.fixture
 def api_key(app, demo):
     with app.app_context():
-        return ensure_demo_api_key()
+        key = ensure_demo_api_key()
+    yield key
+    lookup_log.flush()  # the lookups' buffered log rows, while their database still exists
 
 
 @schema.parametrize()
