@@ -11,9 +11,11 @@ Budget: under 100 ms for a filtered page, measured as a full GET /review/ throug
     dropdb -h 127.0.0.1 -U postgres portal_bench_review
 
 `run` first adds a campaign whose county and city deadlines have passed (so the overdue
-filter has rows to find), then prints, per scenario, the median and 95th percentile of the whole request and of the
-queue query alone, and the number of rows on the page (a page that finds nothing would be a
-meaningless figure).
+filter has rows to find), then prints, per scenario, the ratio of the request's median to the
+median of GET /healthz through the same client, and of the queue query's median to a trivial
+`SELECT 1` on the same connection, each timed in alternation with its baseline in the same run;
+then the medians and 95th percentiles as context, and the number of rows on the page (a page that
+finds nothing would be a meaningless figure).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
+from benchmarks.alternate import machine  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
@@ -94,6 +97,17 @@ def _fill_placeholders(app, username: str, args: dict) -> dict:
         return out
 
 
+def _alternating(case, baseline, rounds: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of `case` and of `baseline`, timed one after the other, `rounds` times."""
+    case_times, base_times = [], []
+    for _ in range(rounds):
+        for function, times in ((case, case_times), (baseline, base_times)):
+            started = time.perf_counter()
+            function()
+            times.append((time.perf_counter() - started) * 1000)
+    return case_times, base_times
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -127,8 +141,9 @@ def run(rounds: int) -> None:
     with app.app_context():
         _ensure_campaign()
         total = db.session.scalar(select(func.count()).select_from(Certificate))
-    print(f"certificates in the database: {total:,}")
-    print(f"{'scenario':<48} {'rows':>5} {'request median':>15} {'p95':>8} {'query median':>13} {'p95':>8}")
+    print(f"certificates in the database: {total:,}; {machine()}")
+    print(f"{'scenario':<48} {'rows':>5} {'request/healthz':>15} {'query/SELECT 1':>14} "
+          f"{'request median':>15} {'p95':>8} {'query median':>13} {'p95':>8}")
     clients: dict[str, object] = {}
     for label, username, raw_args in SCENARIOS:
         args = _fill_placeholders(app, username, raw_args)
@@ -140,25 +155,29 @@ def run(rounds: int) -> None:
             clients[username] = client
         for _ in range(5):  # warm-up: connection pool, caches
             client.get("/review/", query_string=args)
-        request_times = []
-        for _ in range(rounds):
-            started = time.perf_counter()
-            response = client.get("/review/", query_string=args)
-            request_times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        query_times = []
+        def queue_request():
+            assert client.get("/review/", query_string=args).status_code == 200
+
+        def health_request():
+            assert client.get("/healthz").status_code == 200
+
+        request_times, health_times = _alternating(queue_request, health_request, rounds)
         with app.app_context():
             user = db.session.scalar(select(User).where(User.username == username))
             campaign = campaign_for_org(user.org)
             filters = QueueFilters.from_args(MultiDict(args))
-            for _ in range(rounds):
-                started = time.perf_counter()
-                page = queue_page(user, filters, campaign)
-                query_times.append((time.perf_counter() - started) * 1000)
+            pages = []
+
+            def queue_query():
+                pages.append(len(queue_page(user, filters, campaign).rows))
                 db.session.expire_all()
-            rows = len(page.rows)
-        print(f"{label:<48} {rows:>5} {statistics.median(request_times):>12.1f} ms"
-              f" {_percentile(request_times, .95):>5.1f} ms"
+
+            query_times, trivial_times = _alternating(queue_query, lambda: db.session.execute(select(1)), rounds)
+            rows = pages[-1]
+        print(f"{label:<48} {rows:>5} "
+              f"{statistics.median(request_times) / statistics.median(health_times):>14.1f}x "
+              f"{statistics.median(query_times) / statistics.median(trivial_times):>13.1f}x "
+              f"{statistics.median(request_times):>12.1f} ms {_percentile(request_times, .95):>5.1f} ms"
               f" {statistics.median(query_times):>10.1f} ms {_percentile(query_times, .95):>5.1f} ms")
 
 

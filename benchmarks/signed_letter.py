@@ -1,35 +1,39 @@
-"""How long a signed one-page commitment letter takes. Budget: at most 0.6 s.
+"""A signed one-page commitment letter against a minimal page signed with pyHanko.
 
-Two measurements:
-- ``document``: build the unit letter's PDF from plain data (WeasyPrint), open the unit's stored
-  credential (PKCS#12 re-encrypted under the portal key) and sign it (pyHanko, PAdES-B-B with the
-  visible stamp): the work every letter costs.
+Baseline: a one-line page in the same font rendered by bare WeasyPrint and signed by pyHanko
+(PAdES, no visible stamp) with the same key, loaded once: the least a signed PDF costs. Cases:
+- ``document``: the unit letter built from plain data (WeasyPrint), the unit's stored credential
+  opened (PKCS#12 re-encrypted under the portal key) and the PDF signed with the visible Chinese
+  stamp: the work every letter costs. Goal: within 1.5x of the baseline.
 - ``request``: the whole ``POST /letters/unit`` of a logged-in unit account through the Flask test
-  client on SQLite: batch head counts and id digest over the unit's records, render, sign, write
-  the file, store the record and audit entry, commit. Run with 120 and with 20 000 demo
-  certificates (the unit holds about a quarter of them).
+  client on SQLite (batch head counts, id digest, render, sign, store, audit, commit), with 120 and
+  with 20 000 demo certificates (the unit holds about a quarter of them).
+- ``sheet``: the reviewer sign-off sheet of 100 and of 300 records (the most one sheet takes) with
+  three signed steps each; for scale.
 
-    nice .venv/bin/pytest benchmarks/signed_letter.py -p no:cacheprovider \
-        --benchmark-columns=min,median,mean,max,rounds
+Rounds alternate between case and baseline; the ratio of medians comes first.
 
-For scale, not budgeted: the reviewer sign-off sheet (``sheet``) of 100 and of 300 records (the
-most one sheet takes, services.SHEET_MAX_RECORDS) with three signed steps each, built and signed.
-
-The first round in a process also registers the fonts with fontconfig; it is a warm-up round
-and not counted.
+    nice .venv/bin/python benchmarks/signed_letter.py [--rounds 10] [--skip-sheets]
 """
 from __future__ import annotations
 
+import argparse
 import re
+import sys
+import tempfile
 from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
 
-import pytest
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from portal import create_app
-from portal.documents.letters import (LevelCount, ReviewSheet, SheetRecord, SignedStep, UnitLetter,
+from benchmarks.alternate import compare, machine  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.documents.fonts import ensure_fonts  # noqa: E402
+from portal.documents.letters import (LevelCount, ReviewSheet, SheetRecord, SignedStep, UnitLetter,  # noqa: E402
                                       build_review_sheet_pdf, build_unit_letter_pdf)
-from portal.documents.signing import sign_pdf, verify_pdf
-from portal.extensions import db
+from portal.documents.signing import sign_pdf, verify_pdf  # noqa: E402
+from portal.extensions import db  # noqa: E402
 
 PASSWORD = "Demo@2026"
 
@@ -45,7 +49,8 @@ def _letter() -> UnitLetter:
         total_persons=260, total_certificates=313, issued_on=date(2026, 11, 24))
 
 
-def _app(tmp_path, certificates: int):
+def _app(tmp_path: Path, certificates: int):
+    tmp_path.mkdir(parents=True)
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'bench.sqlite3'}",
@@ -71,40 +76,68 @@ def _csrf(client, path: str) -> str:
     return match.group(1)
 
 
-def test_document(benchmark, tmp_path):
-    app = _app(tmp_path, 0)
+def minimal_signed_page(signer):
+    """The baseline: one line of text in the same font, bare WeasyPrint, signed by bare pyHanko."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    font_file = ensure_fonts()["Regular"].resolve().as_uri()
+    css = CSS(string=f'@font-face {{ font-family: "Base"; src: url("{font_file}"); }} html {{ font-family: "Base"; }}',
+              font_config=fonts)
+    metadata = signers.PdfSignatureMetadata(field_name="Signature1")
+
+    def signed_page() -> bytes:
+        pdf = HTML(string="<p>数据上报承诺书</p>").write_pdf(stylesheets=[css], font_config=fonts)
+        return signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), metadata, signer=signer).getvalue()
+
+    return signed_page
+
+
+def _unit_org():
+    from portal.models import Organization
+
+    return db.session.scalar(db.select(Organization).where(Organization.code == "DG-RMYY"))
+
+
+def document(tmp: Path, rounds: int) -> None:
+    app = _app(tmp, 0)
     with app.app_context():
         from portal.letters import credentials
-        from portal.models import Organization
 
-        org = db.session.scalar(db.select(Organization).where(Organization.code == "DG-RMYY"))
-        credentials.signer_for(org, None)  # the portal CA issues and stores the unit's credential
+        org = _unit_org()
+        baseline = minimal_signed_page(credentials.signer_for(org, None))
 
         def signed_letter() -> bytes:
             signer = credentials.signer_for(org, None)
             return sign_pdf(build_unit_letter_pdf(_letter()), signer, reason="数据上报承诺",
                             stamp_text_lines=[org.name])
 
-        pdf = benchmark.pedantic(signed_letter, rounds=10, warmup_rounds=1, iterations=1)
-        result = verify_pdf(pdf, [credentials.portal_ca().certificate])
-    assert result.intact and result.trusted
+        result = verify_pdf(signed_letter(), [credentials.portal_ca().certificate])
+        assert result.intact and result.trusted
+        compare("document: one-page unit letter, built and signed", signed_letter,
+                "a minimal page signed with pyHanko", baseline, rounds)
 
 
-@pytest.mark.parametrize("certificates", [120, 20000], ids=["120-certificates", "20000-certificates"])
-def test_request(benchmark, tmp_path, certificates):
-    app = _app(tmp_path, certificates)
+def request(tmp: Path, certificates: int, rounds: int) -> None:
+    app = _app(tmp, certificates)
     client = app.test_client()
     client.post("/login", data={"username": "unit_demo", "password": PASSWORD, "csrf_token": _csrf(client, "/login")})
-    token = _csrf(client, "/letters")
-    form = {"csrf_token": token, "contact_person": "李经办", "contact_phone": "13906331234",
+    form = {"csrf_token": _csrf(client, "/letters"), "contact_person": "李经办", "contact_phone": "13906331234",
             "office_phone": "0633-8221234"}
 
     def issue():
         response = client.post("/letters/unit", data=form)
         assert response.status_code == 302 and "/letters/documents/DW" in response.headers["Location"]
-        return response
 
-    benchmark.pedantic(issue, rounds=10, warmup_rounds=1, iterations=1)
+    with app.app_context():
+        from portal.letters import credentials
+
+        baseline = minimal_signed_page(credentials.signer_for(_unit_org(), None))
+    compare(f"request: POST /letters/unit, {certificates} demo certificates", issue,
+            "a minimal page signed with pyHanko", baseline, rounds)
 
 
 def _sheet(records: int) -> ReviewSheet:
@@ -117,13 +150,33 @@ def _sheet(records: int) -> ReviewSheet:
                        "日照市东港区人民医院", "本单位审核确认并已报送上级的职称信息", rows, 3 * records, now)
 
 
-@pytest.mark.parametrize("records", [100, 300], ids=["100-records", "300-records"])
-def test_sheet(benchmark, tmp_path, records):
-    app = _app(tmp_path, 0)
+def sheet(tmp: Path, records: int, rounds: int) -> None:
+    app = _app(tmp, 0)
     doc = _sheet(records)
     with app.app_context():
         from portal.letters import credentials
 
         signer = credentials.signer_for(None, None)
-        benchmark.pedantic(lambda: sign_pdf(build_review_sheet_pdf(doc), signer, reason="审核签字确认"),
-                           rounds=3, warmup_rounds=1, iterations=1)
+        compare(f"sheet: {records} records, {3 * records} signed steps",
+                lambda: sign_pdf(build_review_sheet_pdf(doc), signer, reason="审核签字确认"),
+                "a minimal page signed with pyHanko", minimal_signed_page(signer), rounds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--skip-sheets", action="store_true")
+    args = parser.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory() as tmp:
+        document(Path(tmp) / "document", args.rounds)
+        for certificates in (120, 20000):
+            request(Path(tmp) / f"request{certificates}", certificates, args.rounds)
+        if not args.skip_sheets:
+            for records in (100, 300):
+                sheet(Path(tmp) / f"sheet{records}", records, 3)
+    print(machine())
+
+
+if __name__ == "__main__":
+    main()

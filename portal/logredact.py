@@ -7,6 +7,7 @@ every record's message, arguments and traceback text have ID and mobile numbers 
 masking is installed as the log-record factory, so it covers every logger, whichever handler
 later writes the record.
 """
+import ipaddress
 import logging
 import re
 
@@ -64,3 +65,16 @@ def init_app(app) -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactIdNumbers) for f in logger.filters):
             logger.addFilter(RedactIdNumbers())
+
+
+def truncate_address(address: str | None) -> str:
+    """203.0.113.7 → 203.0.113.*; IPv6 keeps its first three groups."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return "未知"
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".*"
+    return ":".join(ip.exploded.split(":")[:3]) + ":*"

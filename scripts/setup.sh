@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 HTMX_VERSION="2.0.11"
 ECHARTS_VERSION="6.1.0"
-APT_PACKAGES=(fonts-noto-cjk poppler-utils chromium)
+APT_PACKAGES=(fonts-noto-cjk poppler-utils chromium redis-server wrk)
 VENV=".venv"
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }

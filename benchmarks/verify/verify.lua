@@ -41,8 +41,9 @@ function request()
     {["Content-Type"] = "application/json", ["X-API-Key"] = api_key}, items[counter])
 end
 
+-- errors: connect, read, write and timeout errors; http_errors: answers with status 400 or more.
 function done(summary, latency, requests)
-  io.write(string.format("RESULT mode=%s requests=%d duration_s=%.1f rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f errors=%d non2xx_or_3xx=%d\n",
+  io.write(string.format("RESULT mode=%s requests=%d duration_s=%.1f rps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f errors=%d http_errors=%d\n",
     mode, summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,

@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.models import LoginEvent, User
 from portal.models._types import utcnow
 # The public lookup log truncates addresses the same way.
-from portal.verify.services import truncate_address
+from portal.logredact import truncate_address
 
 WRONG = "用户名或密码错误。"
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 
 from portal import config
@@ -205,6 +204,9 @@ def _atomic_save(font: TTFont, target: Path) -> None:
 
 
 def build_subset(source: SourceFace, target: Path, style: str) -> None:
+    # The subsetter is a large module that only this rare build needs.
+    from fontTools import subset
+
     options = subset.Options()
     options.font_number = source.index
     options.notdef_outline = True

@@ -1,15 +1,18 @@
 """HTML to PDF with WeasyPrint, using the portal's reduced CJK fonts."""
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
+from typing import TYPE_CHECKING
 
 import segno
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from .fonts import FONT_STACK, font_face_css
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
 BASE_CSS = f"""
 @page {{
@@ -72,13 +75,25 @@ def _prepared() -> tuple[FontConfiguration, list[CSS]]:
     """
     global _font_config, _stylesheets
     if _font_config is None or _stylesheets is None:
+        # WeasyPrint takes about a second to import: only processes that render a PDF pay it.
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import URLFetcher
+
         font_config = FontConfiguration()
         fetcher = URLFetcher(allowed_protocols=_ALLOWED_PROTOCOLS)
         _stylesheets = [
             CSS(string=font_face_css() + BASE_CSS, font_config=font_config, url_fetcher=fetcher)
         ]
         _font_config = font_config
+        # Released at exit while WeasyPrint is still whole: its clean-up removes a temporary folder.
+        atexit.register(_release)
     return _font_config, _stylesheets
+
+
+def _release() -> None:
+    global _font_config, _stylesheets
+    _font_config = _stylesheets = None
 
 
 def render_pdf(html: str, base_url: str | None = None) -> bytes:
@@ -89,6 +104,9 @@ def render_pdf(html: str, base_url: str | None = None) -> bytes:
     """
     with _lock:
         font_config, stylesheets = _prepared()
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+
         # Layout allocates millions of objects; with the cyclic collector scanning
         # them again and again a 1 000-row table took 3.8 s instead of 2.5 s here.
         # Refcounting frees most of them; the rest goes in one collection afterwards.

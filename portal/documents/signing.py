@@ -8,13 +8,13 @@ Verifiers trust the CA certificate, which is downloadable from the portal.
 from __future__ import annotations
 
 import fcntl
-import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -23,20 +23,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError as _PyHankoSigningError
-from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko.stamp import TextStamp, TextStampStyle
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from .fonts import PROJECT_ROOT, stamp_font_file
+from .fonts import PROJECT_ROOT
+
+# pyHanko (with aiohttp behind it) takes about 0.35 s to import: it is imported by the functions
+# that sign or check a PDF, so the CA, the credentials and every other command start without it.
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
 
 CA_COMMON_NAME = "职称信息平台 CA"
 CA_ORGANIZATION = "职称信息平台"
@@ -242,6 +236,9 @@ def load_signer(pkcs12_bytes: bytes, passphrase: bytes) -> signers.SimpleSigner:
     Raises SigningError (Chinese message) on a wrong passphrase or a file that is not
     a PKCS#12 archive holding a key and a certificate.
     """
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     try:
         key, certificate, extra_certs = pkcs12.load_key_and_certificates(pkcs12_bytes, passphrase)
     except (ValueError, TypeError) as exc:
@@ -260,54 +257,6 @@ def load_signer(pkcs12_bytes: bytes, passphrase: bytes) -> signers.SimpleSigner:
             [_to_asn1_certificate(extra) for extra in extra_certs]
         ),
     )
-
-
-@functools.lru_cache(maxsize=4)
-def _font_bytes(path: str, mtime_ns: int) -> bytes:
-    return Path(path).read_bytes()
-
-
-@dataclass(frozen=True)
-class _MemoryFontFactory(GlyphAccumulatorFactory):
-    """GlyphAccumulatorFactory that hands pyHanko the font from memory.
-
-    The stock factory opens the font file and never closes it (a ResourceWarning
-    per signature); keeping the bytes also avoids re-reading ~3 MB each time.
-    """
-
-    def create_font_engine(self, writer, obj_stream=None) -> GlyphAccumulator:
-        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
-            obj_stream = writer.prepare_object_stream()
-        font_path = Path(self.font_file)
-        data = _font_bytes(str(font_path), font_path.stat().st_mtime_ns)
-        return GlyphAccumulator(
-            writer=writer,
-            font_handle=BytesIO(data),
-            font_size=self.font_size,
-            ot_script_tag=self.ot_script_tag,
-            ot_language_tag=self.ot_language_tag,
-            writing_direction=self.writing_direction,
-            bcp47_lang_code=self.bcp47_lang_code,
-            obj_stream=obj_stream,
-        )
-
-
-@dataclass(frozen=True)
-class _ChinaTimeStampStyle(TextStampStyle):
-    """A text stamp whose ``%(ts)s`` shows the signing time in Beijing time.
-
-    pyHanko formats the signing time in the server's local zone; we make it
-    emit ISO 8601 with an offset and convert that one value, so the stamp shows
-    exactly the time that is signed.
-    """
-
-    timestamp_format: str = "%Y-%m-%dT%H:%M:%S%z"
-
-    def create_stamp(self, writer, box, text_params):
-        params = dict(text_params)
-        signed_at = datetime.strptime(params["ts"], self.timestamp_format)
-        params["ts"] = signed_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
-        return TextStamp(writer=writer, style=self, box=box, text_params=params)
 
 
 def _signer_common_name(signer: signers.Signer) -> str | None:
@@ -380,6 +329,13 @@ def sign_pdf(
     signing time in Beijing time. Raises SigningError for input that is not a PDF
     or a ``field_name`` that is already signed.
     """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+
+    from .stamp import stamp_style
+
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=False)
         width, _ = _page_size(writer, -1)
@@ -392,20 +348,8 @@ def sign_pdf(
     if stamp_text_lines is None:
         stamp_text_lines = [_signer_common_name(signer) or ""]
     lines = [line for line in stamp_text_lines if line]
-    shown_text = "\n".join([*lines, "签章时间：0123456789-: "])
     template = "\n".join([*(line.replace("%", "%%") for line in lines), "签章时间：%(ts)s"])
-    text_style = TextBoxStyle(
-        font=_MemoryFontFactory(str(stamp_font_file(shown_text)), font_size=10),
-        font_size=10,
-        leading=14,
-        text_color=(0.75, 0.05, 0.05),
-    )
-    stamp_style = _ChinaTimeStampStyle(
-        text_box_style=text_style,
-        stamp_text=template,
-        border_width=1,
-        border_color=(0.75, 0.05, 0.05),
-    )
+    shown_text = "\n".join([*lines, "签章时间：0123456789-: "])
     page, box = seal or (-1, (
         round(width - STAMP_RIGHT_MARGIN - STAMP_WIDTH),
         STAMP_BOTTOM,
@@ -422,12 +366,15 @@ def sign_pdf(
     pdf_signer = PdfSigner(
         metadata,
         signer,
-        stamp_style=stamp_style,
+        stamp_style=stamp_style(template, shown_text),
         new_field_spec=fields.SigFieldSpec(sig_field_name=field_name, on_page=page, box=box),
     )
+    # Room for the signature given up front (the certificates it carries, plus the signature and
+    # its attributes): otherwise pyHanko first builds a throwaway signature just to measure one.
+    reserved = 4096 + 2 * sum(len(cert.dump()) for cert in (signer.signing_cert, *signer.cert_registry))
     try:
-        output = pdf_signer.sign_pdf(writer)
-    except _PyHankoSigningError as exc:
+        output = pdf_signer.sign_pdf(writer, bytes_reserved=reserved)
+    except PyHankoSigningError as exc:
         raise SigningError(f"签章失败：签章域“{field_name}”已被使用或无法使用（{exc}）。") from exc
     return output.getvalue()
 
@@ -453,6 +400,11 @@ def verify_pdf(pdf_bytes: bytes, trust_roots: list[x509.Certificate | bytes]) ->
     nothing was appended after the last signature. Bad input never raises: it
     yields ``signed=False`` with a Chinese explanation in ``problems``.
     """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     result = VerificationResult()
     try:
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)

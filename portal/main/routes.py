@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from portal import ratelimit
 from portal.main.services import latest_notices, status_counts, tasks
 
 bp = Blueprint("main", __name__)
@@ -29,7 +30,9 @@ def home():
 
 @bp.get("/healthz")
 def health():
-    return {"status": "ok"}
+    # 200 either way: a process whose rate-limit store is down still serves (with limits per
+    # process), so a load balancer should keep sending it requests.
+    return {"status": ratelimit.status()}
 
 
 def office_contact() -> dict:

@@ -16,7 +16,7 @@ _CERTIFICATE = {
     "properties": {
         "name": {"type": "string", "description": "姓名", "example": "张明华"},
         "id_number_masked": {"type": "string", "description": "证件号码（仅显示前6位和后4位）",
-                             "example": "371102********3715"},
+                             "example": "371102********3716"},
         "series": {"type": "string", "description": "职称系列", "example": "卫生技术人员"},
         "title_name": {"type": "string", "description": "职称名称", "example": "主治医师"},
         "level": {"type": "string", "description": "职称级别", "enum": ["正高级", "副高级", "中级", "初级", "助理级", "员级"]},
@@ -32,6 +32,38 @@ _CERTIFICATE = {
         "corrected_at": {"type": "string", "format": "date", "nullable": True, "description": "最近一次更正日期"},
     },
 }
+
+# What POST /api/v1/verify accepts, exactly as portal.verify.api checks it: lengths count the
+# characters as sent; "blank" is what str.strip() removes (the pattern \S, read as Python does);
+# control characters (C0, DEL and C1, as portal.domain.text.has_control_characters) are refused;
+# null counts as leaving the field out.
+_NO_CONTROL = {"pattern": "[\\x00-\\x1f\\x7f-\\x9f]"}
+_REQUEST = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S", "not": _NO_CONTROL,
+                 "description": "姓名"},
+        "id_number": {"type": "string", "nullable": True, "maxLength": 32, "not": _NO_CONTROL,
+                      "description": "证件号码（与 cert_no 至少填一项；15位旧身份证号自动升位）"},
+        "cert_no": {"type": "string", "nullable": True, "maxLength": 64, "not": _NO_CONTROL, "description": "证书编号"},
+    },
+    "anyOf": [
+        {"required": ["id_number"], "properties": {"id_number": {"type": "string", "pattern": "\\S"}}},
+        {"required": ["cert_no"], "properties": {"cert_no": {"type": "string", "pattern": "\\S"}}},
+    ],
+    "example": {"name": "张明华", "id_number": "371102198503143716"},
+}
+
+
+def _error_response(code: str, description: str, headers: dict | None = None) -> dict:
+    response = {"description": f"{description}（error = {code}）", "content": {"application/json": {"schema": {
+        "allOf": [{"$ref": "#/components/schemas/Error"},
+                  {"type": "object", "properties": {"error": {"type": "string", "enum": [code]}}}]}}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
 
 OPENAPI = {
     "openapi": "3.0.3",
@@ -57,17 +89,7 @@ OPENAPI = {
                 "summary": "核验职称证书",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": {
-                        "type": "object",
-                        "required": ["name"],
-                        "properties": {
-                            "name": {"type": "string", "maxLength": 50, "description": "姓名"},
-                            "id_number": {"type": "string", "maxLength": 32,
-                                          "description": "证件号码（与 cert_no 至少填一项；15位旧身份证号自动升位）"},
-                            "cert_no": {"type": "string", "maxLength": 64, "description": "证书编号"},
-                        },
-                        "example": {"name": "张明华", "id_number": "371102198503143715"},
-                    }}},
+                    "content": {"application/json": {"schema": _REQUEST}},
                 },
                 "responses": {
                     "200": {"description": "核验完成（found 表示是否查到）", "content": {"application/json": {"schema": {
@@ -78,12 +100,17 @@ OPENAPI = {
                             "certificates": {"type": "array", "items": {"$ref": "#/components/schemas/Certificate"}},
                         },
                     }}}},
-                    "400": {"description": "请求体不是JSON对象，或缺少姓名、证件号码/证书编号",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "401": {"description": "缺少或无效的接口密钥（含已吊销的密钥）",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                    "429": {"description": "超过该密钥的调用频率限制；Retry-After 响应头给出等待秒数",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "400": _error_response("invalid_request",
+                                           "请求体不是JSON对象（或 Content-Type 不是 application/json），字段类型不对，"
+                                           "缺少姓名或证件号码/证书编号，或内容超长"),
+                    "401": _error_response("unauthorized", "缺少或无效的接口密钥（含已吊销的密钥）",
+                                           {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                                 "description": 'ApiKey header="X-API-Key"'}}),
+                    "413": _error_response("too_large", "请求体过大"),
+                    "429": _error_response("rate_limited", "超过该密钥的调用频率限制",
+                                           {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                                                            "description": "等待秒数"}}),
+                    "500": _error_response("server_error", "服务器处理请求时出错"),
                 },
             }
         },

@@ -16,10 +16,10 @@ from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester, beijing,
-                                    history_export_rows, history_page, identity_digest, is_holder, lookup,
-                                    lookup_token, may_revoke, parse_query, report_pdf, revoke, verification_qr_svg,
-                                    verification_url)
-from portal.verify.throttle import count, refuse_if_spent, retry_after_header, throttle
+                                    find_certificates, history_export_rows, history_page, identity_digest, is_holder,
+                                    log_lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
+                                    verification_qr_svg, verification_url)
+from portal.verify.throttle import count, refuse_if_spent, retry_after_header, start_throttle, throttle
 
 bp = Blueprint("verify", __name__, cli_group=None)
 
@@ -53,20 +53,23 @@ def lookup_page():
     if query:
         # One budget per address (shared with the QR links) and one per queried number, whoever
         # asks. Only misses spend the number's budget (guessing a name), so a stranger cannot
-        # use it up by looking up a real holder correctly.
-        throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+        # use it up by looking up a real holder correctly. The address is counted while the
+        # query runs and settled before anything is shown or logged.
+        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
         identity = "identity:" + identity_digest(query.identity)
         refuse_if_spent("VERIFY_LIMIT_PER_IDENTITY", identity)
-        results = lookup(query, Requester.from_request("web"))
+        results = find_certificates(query)
+        counting.check()
         if not results:
             count("VERIFY_LIMIT_PER_IDENTITY", identity)
+        log_lookup(query, Requester.from_request("web"), results)
     return render_template("verify/lookup.html", query=query, error=error, results=results,
                            name=request.form.get("name", "")), (400 if error == CONTROL_CHARACTERS else 200)
 
 
 @bp.get("/v/<token>")
 def token_page(token: str):
-    throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+    throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
     results = lookup_token(token, Requester.from_request("qr"))
     return render_template("verify/token.html", results=results, stateless=True), (200 if results else 404)
 
@@ -74,7 +77,7 @@ def token_page(token: str):
 @bp.get("/v/<token>/report.pdf")
 @limiter.limit(lambda: current_app.config["VERIFY_REPORT_LIMIT"])
 def report(token: str):
-    throttle("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}")
+    throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
     pdf = report_pdf(token, Requester.from_request("report"))
     if pdf is None:
         return render_template("verify/token.html", results=[], stateless=True), 404
@@ -106,7 +109,7 @@ def batch():
     form = BatchForm()
     error = None
     if form.validate_on_submit():
-        throttle("VERIFY_BATCH_LIMIT", f"user:{current_user.id}")
+        throttle(("VERIFY_BATCH_LIMIT", f"user:{current_user.id}"))
         limit = current_app.config["VERIFY_BATCH_MAX_MB"] * 1024 * 1024
         data = form.file.data.read(limit + 1)
         try:

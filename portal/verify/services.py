@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import ipaddress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
@@ -32,6 +31,7 @@ from portal.models import Certificate, CertificateCorrection, CodeItem, Person, 
 from portal.models._types import utcnow
 from portal.models.verification import PUBLISHED_STATUSES
 from portal.letters.credentials import PLATFORM_NAME, signer_for
+from portal.logredact import truncate_address
 from portal.verify.lookup_log import lookup_log
 from portal.verify.readpath import fetch_all
 
@@ -94,6 +94,9 @@ def parse_query(name, id_number, cert_no) -> tuple[Query | None, str | None]:
         return None, "请填写证件号码或证书编号（至少一项）。"
     if len(name_text) > MAX_NAME or len(id_text) > MAX_ID_NUMBER or len(cert_text) > MAX_CERT_NO:
         return None, "填写的内容过长，请核对后重新输入。"
+    if "\x00" in name_text + id_text + cert_text:
+        # No stored text holds it, and PostgreSQL refuses it in a query.
+        return None, "填写的内容含有无效字符，请核对后重新输入。"
     normalised, _ = check_person_name(name_text)
     return Query(normalised or name_text, id_text or None, cert_text or None), None
 
@@ -102,19 +105,6 @@ def identity_digest(identity: str) -> str:
     """A keyed digest of the queried number: lets the log group lookups without storing it."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def truncate_address(address: str | None) -> str:
-    """203.0.113.7 → 203.0.113.*; IPv6 keeps its first three groups."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return "未知"
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.version == 4:
-        return ".".join(str(ip).split(".")[:3]) + ".*"
-    return ":".join(ip.exploded.split(":")[:3]) + ":*"
 
 
 @dataclass(frozen=True)
@@ -251,10 +241,8 @@ def log_rows(requester: Requester, query_kind: str, identity: str, found: list[C
             for person_id, ids in by_person.items()]
 
 
-def lookup(query: Query, requester: Requester) -> list[CertificateView]:
-    found = find_certificates(query)
+def log_lookup(query: Query, requester: Requester, found: list[CertificateView]) -> None:
     lookup_log.add(log_rows(requester, query.kind, query.identity, found))
-    return found
 
 
 def lookup_token(token: str, requester: Requester) -> list[CertificateView]:

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine
 
 from portal import create_app
+from portal.cli import init_migrations
 from portal.extensions import db
 from tests.conftest import PG_ADMIN_URL
 
@@ -28,6 +29,7 @@ def test_upgrade_from_empty_matches_the_models(tmp_path):
     url, pg_name = _fresh_database(tmp_path)
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        init_migrations(app)
         with app.app_context():
             upgrade()
             engine = create_engine(url)
@@ -72,6 +74,7 @@ def test_upgrade_re_hashes_a_sound_legacy_trail_with_the_key(tmp_path):
     try:
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "AUDIT_KEY": "migration-key",
                           "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints")})
+        init_migrations(app)
         with app.app_context():
             upgrade(revision="0d046b70eb64")
             with db.engine.begin() as conn:
