@@ -43,6 +43,8 @@ def from_environment(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Checks per account of whether an ID number is registered (inline check, accounts, import).
+        "IDENTITY_LOOKUP_LIMIT": os.environ.get("IDENTITY_LOOKUP_LIMIT", "600 per hour;3000 per day"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

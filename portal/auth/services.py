@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from portal.clock import in_china
+
 from flask import current_app
 from sqlalchemy import select
 
@@ -32,7 +34,7 @@ def authenticate(username: str, password: str) -> LoginResult:
         return LoginResult(None, generic)
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now:
-        local = locked_until.astimezone(timezone(timedelta(hours=8)))
+        local = in_china(locked_until)
         return LoginResult(None, f"连续登录失败次数过多，账户已锁定，请于 {local:%H:%M}（北京时间）后再试。")
     if not user.check_password(password):
         user.failed_logins = (user.failed_logins or 0) + 1

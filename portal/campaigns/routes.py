@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from portal.campaigns import services
 from portal.campaigns.forms import CampaignForm
 from portal.models import Campaign
-from portal.review.services import DEADLINE_LEVELS, today, trail
+from portal.workflow import DEADLINE_LEVELS, today, trail
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 

@@ -12,7 +12,7 @@ import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -36,6 +36,8 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from portal.clock import in_china
+
 from .fonts import PROJECT_ROOT, stamp_font_file
 
 CA_COMMON_NAME = "职称信息平台 CA"
@@ -45,8 +47,6 @@ CA_CERT_FILE = "ca-cert.pem"
 CA_VALIDITY = timedelta(days=20 * 365)
 ORG_CERT_YEARS = 3
 
-# Signing times are shown in Beijing time whatever the server's time zone.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 # Stamp box in PDF points on the last page, inside the bottom page margin (BASE_CSS keeps 28 mm
 # free there) and right-aligned with the 18 mm side margin, so it never covers text.
@@ -303,7 +303,7 @@ class _ChinaTimeStampStyle(TextStampStyle):
     def create_stamp(self, writer, box, text_params):
         params = dict(text_params)
         signed_at = datetime.strptime(params["ts"], self.timestamp_format)
-        params["ts"] = signed_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        params["ts"] = in_china(signed_at).strftime("%Y-%m-%d %H:%M:%S")
         return TextStamp(writer=writer, style=self, box=box, text_params=params)
 
 

@@ -11,9 +11,9 @@ from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, Bulk
                                 CertificateForm, PersonForm, SubmitForm)
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
-from portal.review import services as review
+from portal import workflow as review
 from portal.review.queue import pending_count
-from portal.review.services import WorkflowError
+from portal.workflow import WorkflowError
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
 
@@ -107,7 +107,7 @@ def person(person_id: int):
     fixes = {c.id: [FIX_LABELS.get(f, f) for f in review.fix_fields_of_last_return(c.id)]
              for c in certs if c.status == "returned"}
     return render_template(
-        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=services.evidence_of(person),
+        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=review.evidence_of(person),
         kinds=EVIDENCE_KINDS, flags=review.blacklist_flags(person.id, person.org_id),
         commitment=review.COMMITMENT_TEXT,
         edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
@@ -131,7 +131,7 @@ def _person_form(person: Person | None):
     errors, notes = {}, {}
     if request.method == "POST":
         data = services.person_input(request.form, person, locked)
-        values, problems = services.check_person(data, person, locked)
+        values, problems = services.check_person(data, person, locked, current_user)
         if "validate" in request.form:
             return _field_feedback(problems, request.form["validate"])
         errors, notes = _split(problems)
@@ -196,7 +196,7 @@ def _certificate_form(person: Person, cert: Certificate | None):
             errors.setdefault(name, []).extend(field_errors)
         flash("职称信息有误，未保存；请按提示修改。", "error")
     fixes = review.fix_fields_of_last_return(cert.id) if cert is not None and cert.status == "returned" else []
-    evidence = services.evidence_of(person) if cert is not None else {}
+    evidence = review.evidence_of(person) if cert is not None else {}
     return render_template(
         "entry/certificate_form.html", form=form, person=person, cert=cert, action=action, errors=errors,
         notes=notes, refusal=refusal, title_names=services.title_names(), fixes=fixes, fix_labels=FIX_LABELS,

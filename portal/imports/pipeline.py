@@ -20,17 +20,17 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from portal import audit
+from portal import audit, clock
 from portal.domain.problems import ERROR, Problem, error, warning
 from portal.domain.scope import ScopeRules
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
 from portal.extensions import db
 from portal.imports.layouts import Layout
 from portal.imports.reader import MAX_ROWS, WorkbookError, find_data_sheet
-from portal.imports.reference import Reference
 from portal.imports.rows import CERT_FIELDS, CheckedRow, RowChecker
 from portal.models import Certificate, Organization, Person
 from portal.models._types import utcnow
+from portal.reference import record_context
 
 CHUNK = 1000
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit
@@ -141,7 +141,7 @@ class Importer:
                  campaign_id: int | None = None):
         self.org = org
         self.rules = rules or ScopeRules()
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.max_rows = max_rows
         self.progress = progress
         self.campaign_id = campaign_id
@@ -180,7 +180,9 @@ class Importer:
         report.layout, report.layout_title, report.sheet = layout.key, layout.title, sheet.name
         self._headers = match.headers
         self._cells = {f: get_column_letter(index + 1) for f, index in match.columns.items()}
-        checker = RowChecker(Reference.load(), self.rules, self.today)
+        checker = RowChecker(record_context(
+            today=self.today, scope=self.rules, series_strict=layout.series_strict, date_style=layout.date_style,
+            default_obtain_method="review"))
         self._write, self._mode = write, mode
         if write and db.engine.dialect.name == "postgresql":
             # The lookups below run while this transaction fills the tables; statistics still

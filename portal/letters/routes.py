@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import scoped
-from portal.documents.letters import beijing
+from portal.clock import today
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
 from portal.letters import credentials, services
@@ -38,11 +38,6 @@ def _verify_max_bytes() -> int:
 
 def _htmx() -> bool:
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
-
-
-@bp.app_template_filter("doc_time")
-def doc_time(moment) -> str:
-    return beijing(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def org_issuer_required(view):
@@ -83,7 +78,7 @@ def _org_page(batch_form: BatchForm, letter_form: UnitLetterForm | None = None,
     org = current_user.org
     flt = _filter_of(batch_form) if batch_form.validate() else services.BatchFilter()
     summary = services.summarize(services.batch_query(org, current_user, flt))
-    label = services.batch_label(org, flt, services.today())
+    label = services.batch_label(org, flt, today())
     if _htmx() and request.method == "GET":
         return render_template("letters/_batch.html", summary=summary, label=label, flt=flt, batch_form=batch_form)
     if letter_form is None:

@@ -34,11 +34,11 @@ from portal.documents.letters import (
     SignedStep,
     SubmittedCertificate,
     UnitLetter,
-    beijing,
     build_individual_letter_pdf,
     build_review_sheet_pdf,
     build_unit_letter_pdf,
 )
+from portal.clock import in_china, today
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
 from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
@@ -80,10 +80,6 @@ def may_issue_for_org(user) -> bool:
 
 def may_issue_individual(user) -> bool:
     return user.is_authenticated and user.role == "person" and user.person_id is not None
-
-
-def today() -> date:
-    return beijing(datetime.now(UTC)).date()
 
 
 # ---------------------------------------------------------------- the batch
@@ -172,7 +168,7 @@ def _levels_json(summary: BatchSummary) -> list[dict]:
 
 
 def new_number(kind: str) -> str:
-    stamp = beijing(datetime.now(UTC)).strftime("%Y%m%d")
+    stamp = today().strftime("%Y%m%d")
     tail = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
     return f"{NUMBER_PREFIX[kind]}{stamp}-{tail}"
 
@@ -490,5 +486,5 @@ def check_upload(data: bytes, max_bytes: int) -> CheckReport:
             result, label = wider, "运营方配置的受信任根证书"
     digest = hashlib.sha256(data).hexdigest()
     document = db.session.scalar(select(IssuedDocument).where(IssuedDocument.sha256 == digest))
-    signing_time = beijing(result.signing_time) if result.signing_time else None
+    signing_time = in_china(result.signing_time) if result.signing_time else None
     return CheckReport(digest, len(data), result, label, signing_time, document)

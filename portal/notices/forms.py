@@ -7,7 +7,8 @@ from portal.domain.dates import parse_date
 from portal.domain.names import check_person_name
 from portal.domain.problems import has_errors
 from portal.notices.objections import check_phone
-from portal.notices.services import MAX_DAYS, MIN_DAYS, today
+from portal.clock import today
+from portal.notices.services import MAX_DAYS, MIN_DAYS
 from portal.notices.workdays import MAX_RANGE_DAYS
 
 

@@ -5,15 +5,15 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, insert, or_, select, true
 
 from portal.access import scoped
 from portal.audit import record
+from portal.clock import in_china, today
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
 from portal.domain.workdays import is_workday, notice_period, working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES
@@ -30,7 +30,6 @@ from portal.models import (
 )
 from portal.notices.workdays import load_overrides
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MIN_DAYS = 5
 MAX_DAYS = 30
 MAX_ENTRIES = 5000
@@ -42,16 +41,8 @@ PUBLISHER_ROLES = ("unit", "department", "county_office", "city_office", "provin
 LEVEL_RANK = {"正高级": 0, "副高级": 1, "中级": 2, "初级": 3, "助理级": 3, "员级": 4}
 
 
-def today() -> date:
-    """The calendar day in China, which is what a notice's dates mean."""
-    return datetime.now(CHINA).date()
-
-
 def china_date(moment: datetime) -> date:
-    # SQLite returns the stored UTC moment without its zone.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).date()
+    return in_china(moment).date()
 
 
 def can_publish(user) -> bool:

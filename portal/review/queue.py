@@ -17,7 +17,7 @@ from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, Organization, Person
-from portal.review.services import ENTRY_STATUSES, overdue_statuses, user_level
+from portal.workflow import ENTRY_STATUSES, overdue_condition, user_level
 
 PAGE_SIZE = 50
 UNIT_TYPES = ("unit", "talent_center")
@@ -64,7 +64,7 @@ class QueueFilters:
 class QueuePage:
     rows: list[tuple[Certificate, Person]]
     next_after: int | None
-    overdue: set[str] = field(default_factory=set)
+    overdue: set[int] = field(default_factory=set)  # ids of the rows past their own deadline
 
 
 def _search_condition(q: str):
@@ -78,7 +78,7 @@ def _search_condition(q: str):
     return Certificate.person_id.in_(select(Person.id).where(Person.name.startswith(q, autoescape=True)))
 
 
-def queue_statement(user, filters: QueueFilters, overdue: list[str]):
+def queue_statement(user, filters: QueueFilters):
     stmt = select(Certificate, Person).join(Person, Person.id == Certificate.person_id).where(
         visibility(Certificate, user))
     if filters.status == "pending":
@@ -86,7 +86,7 @@ def queue_statement(user, filters: QueueFilters, overdue: list[str]):
     elif filters.status != "all":
         stmt = stmt.where(Certificate.status == filters.status)
     if filters.overdue:
-        stmt = stmt.where(Certificate.status.in_(overdue or ["-"]))
+        stmt = stmt.where(overdue_condition())
     if filters.level == "初级":
         stmt = stmt.where(Certificate.level.in_(("初级",) + JUNIOR_SUBLEVELS))
     elif filters.level:
@@ -102,12 +102,14 @@ def queue_statement(user, filters: QueueFilters, overdue: list[str]):
     return stmt.order_by(Certificate.id).limit(PAGE_SIZE + 1)
 
 
-def queue_page(user, filters: QueueFilters, campaign) -> QueuePage:
-    overdue = overdue_statuses(campaign)
-    rows = [tuple(r) for r in db.session.execute(queue_statement(user, filters, overdue))]
+def queue_page(user, filters: QueueFilters) -> QueuePage:
+    rows = [tuple(r) for r in db.session.execute(queue_statement(user, filters))]
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return QueuePage(rows, rows[-1][0].id if has_more else None, set(overdue))
+    ids = [c.id for c, _ in rows]
+    overdue = set(db.session.scalars(select(Certificate.id).where(Certificate.id.in_(ids), overdue_condition()))) \
+        if ids else set()
+    return QueuePage(rows, rows[-1][0].id if has_more else None, overdue)
 
 
 def pending_count(user) -> int:

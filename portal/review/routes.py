@@ -1,4 +1,3 @@
-from datetime import timezone
 from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -6,19 +5,20 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from portal.access import get_scoped_or_404
+from portal.clock import today
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
-from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.review import blacklist as blacklist_service
-from portal.review import services
+from portal import workflow as services
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
 from portal.review.queue import QueueFilters, progress as progress_of, queue_page
-from portal.review.services import WorkflowError
+from portal.reference import code_names
+from portal.workflow import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -42,15 +42,15 @@ def queue():
     _reviewer_required()
     filters = QueueFilters.from_args(request.args)
     campaign = services.campaign_for_org(current_user.org)
-    page = queue_page(current_user, filters, campaign)
+    page = queue_page(current_user, filters)
     person_ids = {p.id for _, p in page.rows}
     org_ids = {c.org_id for c, _ in page.rows if c.org_id}
     flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
     level = services.user_level(current_user)
     deadlines = services.deadlines_of(campaign)
     context = dict(
-        page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=entry_services.code_names("title_series"),
-        level=level, due=deadlines.get(level), today=services.today(), queue_url=_queue_url,
+        page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=code_names("title_series"),
+        level=level, due=deadlines.get(level), today=today(), queue_url=_queue_url,
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),
     )
@@ -72,7 +72,7 @@ def detail(cert_id: int):
     return_form = ReturnForm(version=cert.version)
     return_form.target.choices = services.return_targets(cert, current_user)
     return_form.fix_fields.choices = list(FIX_LABELS.items())
-    evidence = entry_services.evidence_of(person)
+    evidence = services.evidence_of(person)
     return render_template(
         "review/detail.html", cert=cert, person=person, can_act=can_act,
         path=services.review_path(cert.org), flags=services.blacklist_flags(person.id, cert.org_id),
@@ -83,8 +83,8 @@ def detail(cert_id: int):
         trail=services.trail("certificate", cert.id), action_labels=services.ACTION_LABELS,
         labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
         fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
-        series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
-        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
+        series=code_names("title_series"), methods=code_names("obtain_method"),
+        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=today(),
         fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
     )
 
@@ -168,7 +168,7 @@ def progress():
     campaign = services.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
                            deadlines=services.deadlines_of(campaign), campaign=campaign,
-                           deadline_levels=services.DEADLINE_LEVELS, today=services.today())
+                           deadline_levels=services.DEADLINE_LEVELS, today=today())
 
 
 # --- integrity blacklist -------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def blacklist():
     _keeper_required()
     form = BlacklistForm()
     if request.method == "GET":
-        form.start_date.data = services.today().isoformat()
+        form.start_date.data = today().isoformat()
     if form.validate_on_submit():
         start = parse_date(form.start_date.data, field="start_date")
         end = parse_date(form.end_date.data, field="end_date")
@@ -207,7 +207,7 @@ def blacklist():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     return render_template("review/blacklist.html", form=form, entries=blacklist_service.entries(current_user),
                            units=blacklist_service.units_in_scope(current_user), lift_form=LiftForm(),
-                           today=services.today(), selected_org=request.form.get("org_id", type=int))
+                           today=today(), selected_org=request.form.get("org_id", type=int))
 
 
 @bp.post("/blacklist/<int:entry_id>/lift")
@@ -223,16 +223,6 @@ def lift_blacklist(entry_id: int):
         flash("已解除。", "success")
     return redirect(url_for("review.blacklist"))
 
-
-
-@bp.app_template_filter("cn_time")
-def cn_time(moment) -> str:
-    """A stored UTC time shown in Beijing time (SQLite hands back naive UTC datetimes)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(services.CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @bp.app_context_processor

@@ -12,7 +12,7 @@ import hmac
 import io
 import ipaddress
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 import segno
 from flask import current_app, request
@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import scoped
 from portal.audit import record
+from portal.clock import in_china
 from portal.domain.idnumber import check_resident_id, mask_id
 from portal.domain.names import check_person_name
 from portal.domain.text import clean
@@ -36,14 +37,6 @@ MAX_ID_NUMBER = 32
 MAX_CERT_NO = 64
 STATUS_LABELS = {"valid": "有效", "revoked": "已撤销", "corrected": "信息已更正"}
 REVOKER_ROLES = ("county_office", "city_office", "province_office")
-BEIJING = timezone(timedelta(hours=8))
-
-
-def beijing(moment: datetime) -> datetime:
-    """Stored times are UTC (SQLite hands them back naive); people read Beijing time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING)
 
 
 @dataclass(frozen=True)
@@ -145,9 +138,9 @@ class CertificateView:
             "review_committee": self.review_committee,
             "status": self.status,
             "status_label": self.status_label,
-            "revoked_at": beijing(self.revoked_at).date().isoformat() if self.revoked_at else None,
+            "revoked_at": in_china(self.revoked_at).date().isoformat() if self.revoked_at else None,
             "revoke_reason": self.revoke_reason,
-            "corrected_at": beijing(self.corrected_at).date().isoformat() if self.corrected_at else None,
+            "corrected_at": in_china(self.corrected_at).date().isoformat() if self.corrected_at else None,
         }
 
 
