@@ -153,7 +153,7 @@ def run(rounds: int) -> None:
             filters = QueueFilters.from_args(MultiDict(args))
             for _ in range(rounds):
                 started = time.perf_counter()
-                page = queue_page(user, filters, campaign)
+                page = queue_page(user, filters)
                 query_times.append((time.perf_counter() - started) * 1000)
                 db.session.expire_all()
             rows = len(page.rows)

@@ -178,7 +178,7 @@ def record_campaign_id():
     fallback = (select(Campaign.id)
                 .join(runner, runner.id == Campaign.org_id)
                 .join(unit, unit.id == Certificate.org_id)
-                .where(Campaign.is_open, unit.path.startswith(runner.path, autoescape=True))
+                .where(Campaign.is_open, unit.path.like(runner.path + "%"))
                 .order_by(func.length(runner.path).desc(), Campaign.id.desc())
                 .limit(1).correlate(Certificate).scalar_subquery())
     return func.coalesce(Certificate.campaign_id, fallback)

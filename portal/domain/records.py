@@ -162,6 +162,7 @@ class FieldReaders:
 
     def __init__(self, ctx: RecordContext):
         self.ctx = ctx
+        self._series_keys = frozenset(key for key, *_ in ctx.series)
         self.read: dict[str, Callable] = {
             "id_type": self.id_type, "name": self.name, "sex": self.sex, "series": self.series,
             "level": self.level, "has_review_specialty": self.flag, "handling_status": self.handling_status,
@@ -198,6 +199,8 @@ class FieldReaders:
         return sex, ()
 
     def series(self, raw):
+        if raw.__class__ is str and raw in self._series_keys:  # the form posts the key
+            return raw, ()
         key, problems = normalize_series(cell_text(raw), self.ctx.series, field="series")
         if key is None and not self.ctx.series_strict and problems and problems[0].code == "series_unknown":
             text = cell_text(raw)

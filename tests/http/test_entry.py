@@ -100,7 +100,7 @@ def test_inline_validation_returns_only_that_fields_message_and_saves_nothing(cl
 
 @pytest.mark.parametrize("field,value,expected", [
     ("issue_date", "2019-02-30", "2019年2月只有28天"),
-    ("issue_date", "", "请填写发证日期"),
+    ("issuing_authority", "", "请填写发证机构"),
     ("evaluation_region_code", "37AB", "行政区划代码应为6位数字"),
     ("review_year", "19", "评审年度应为1950至"),
 ])
@@ -333,7 +333,7 @@ def test_after_the_personal_deadline_a_person_cannot_submit_but_the_unit_still_c
 
 
 def test_returned_record_shows_the_reason_and_what_to_fix(client, auth, person_demo, app):
-    from portal.review.services import send_back, submit
+    from portal.workflow import send_back, submit
 
     with app.app_context():
         person, unit = _user("person_demo"), _user("unit_demo")

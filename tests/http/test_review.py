@@ -12,7 +12,7 @@ from portal.domain.idnumber import build_resident_id
 from portal.extensions import db
 from portal.models import (AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization,
                            Person, User)
-from portal.review import services
+from portal import workflow as services
 from tests.conftest import csrf_token_of
 
 _sequence = count(100)
@@ -265,7 +265,7 @@ def test_of_two_simultaneous_approvals_exactly_one_wins(app, demo):
         for thread in threads:
             thread.join(timeout=30)
     else:
-        from portal.review import services as module
+        from portal import workflow as module
 
         original = module.audit.record
 
@@ -384,7 +384,7 @@ def test_queue_filters_and_keyset_pages(client, auth, app, demo):
     with app.app_context():
         user = _user("province_demo")
         while True:
-            page = queue_page(user, QueueFilters(status="all", level="中级", after=after), None)
+            page = queue_page(user, QueueFilters(status="all", level="中级", after=after))
             seen += [c.id for c, _ in page.rows]
             assert len(page.rows) <= PAGE_SIZE
             if page.next_after is None:
