@@ -17,7 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.clock import in_china, today
+from portal import clock
+from portal.clock import in_china
 from portal.access import visibility
 from portal.domain.dates import format_iso
 from portal.domain.scope import ScopeRules, check_scope
@@ -189,7 +190,7 @@ def overdue_condition():
     deadline that submit() and approve() enforce."""
     level = case((Certificate.status.in_(ENTRY_STATUSES), literal("person")), else_=Certificate.status)
     return exists().where(CampaignDeadline.campaign_id == record_campaign_id(),
-                          CampaignDeadline.level == level, CampaignDeadline.due_date < today())
+                          CampaignDeadline.level == level, CampaignDeadline.due_date < clock.today())
 
 
 def scope_rules(campaign: Campaign | None) -> ScopeRules:
@@ -205,7 +206,7 @@ def deadlines_of(campaign: Campaign | None) -> dict[str, date]:
 
 def deadline_refusal(campaign: Campaign | None, level: str) -> str | None:
     due = deadlines_of(campaign).get(level)
-    if due is not None and today() > due:
+    if due is not None and clock.today() > due:
         return f"{DEADLINE_LEVELS.get(level, level)}的截止日期为{format_iso(due)}，已过截止时间，不再受理"
     return None
 
@@ -228,7 +229,7 @@ def blacklist_flags(person_id: int | None, org_id: int | None) -> list[Blacklist
         conditions.append(BlacklistEntry.org_id == org_id)
     if not conditions:
         return []
-    now = today()
+    now = clock.today()
     flags = []
     for entry in db.session.scalars(select(BlacklistEntry).where(
             db.or_(*conditions), BlacklistEntry.lifted_at.is_(None))):
@@ -243,7 +244,7 @@ def flagged_ids(person_ids, org_ids) -> tuple[set[int], set[int]]:
     person_ids, org_ids = set(person_ids), set(org_ids)
     if not person_ids and not org_ids:
         return set(), set()
-    now = today()
+    now = clock.today()
     rows = db.session.scalars(select(BlacklistEntry).where(
         db.or_(BlacklistEntry.person_id.in_(person_ids), BlacklistEntry.org_id.in_(org_ids)),
         BlacklistEntry.lifted_at.is_(None)))

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.models import Certificate, EvidenceFile, Organization, Person, User
 from portal.models.evidence import EVIDENCE_KINDS
 from portal import lookups
-from portal.clock import today
+from portal import clock
 from portal.reference import code_names, codes, record_context
 from portal.workflow import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules
 
@@ -78,7 +78,7 @@ def person_input(form_data, person: Person | None, locked: bool) -> dict:
 
 
 def _context(campaign=None):
-    return record_context(today=today(), scope=scope_rules(campaign))
+    return record_context(today=clock.today(), scope=scope_rules(campaign))
 
 
 def _id_taken(values: dict, person: Person | None) -> Problem | None:

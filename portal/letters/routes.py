@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import scoped
-from portal.clock import today
+from portal import clock
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
 from portal.letters import credentials, services
@@ -78,7 +78,7 @@ def _org_page(batch_form: BatchForm, letter_form: UnitLetterForm | None = None,
     org = current_user.org
     flt = _filter_of(batch_form) if batch_form.validate() else services.BatchFilter()
     summary = services.summarize(services.batch_query(org, current_user, flt))
-    label = services.batch_label(org, flt, today())
+    label = services.batch_label(org, flt, clock.today())
     if _htmx() and request.method == "GET":
         return render_template("letters/_batch.html", summary=summary, label=label, flt=flt, batch_form=batch_form)
     if letter_form is None:

@@ -38,7 +38,8 @@ from portal.documents.letters import (
     build_review_sheet_pdf,
     build_unit_letter_pdf,
 )
-from portal.clock import in_china, today
+from portal import clock
+from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
 from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
@@ -168,7 +169,7 @@ def _levels_json(summary: BatchSummary) -> list[dict]:
 
 
 def new_number(kind: str) -> str:
-    stamp = today().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     tail = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
     return f"{NUMBER_PREFIX[kind]}{stamp}-{tail}"
 
@@ -273,7 +274,7 @@ def issue_unit_letter(org: Organization, user, flt: BatchFilter = BatchFilter())
     """
     if user is None or user.org_id != org.id:
         raise LetterError("只能由本单位的平台账号出具本单位的承诺书。")
-    as_of = today()
+    as_of = clock.today()
     stmt = batch_query(org, user, flt)
     summary = summarize(stmt)
     if summary.total_certificates == 0:
@@ -396,7 +397,7 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
     """The 审核签字表 of the batch: every signed step of every record, sealed by the organisation."""
     if user is None or user.org_id != org.id:
         raise LetterError("只能由本单位的平台账号出具本单位的审核签字表。")
-    as_of = today()
+    as_of = clock.today()
     stmt = batch_query(org, user, flt)
     summary = summarize(stmt)
     if summary.total_certificates == 0:

@@ -7,7 +7,7 @@ from portal.domain.dates import parse_date
 from portal.domain.names import check_person_name
 from portal.domain.problems import has_errors
 from portal.notices.objections import check_phone
-from portal.clock import today
+from portal import clock
 from portal.notices.services import MAX_DAYS, MIN_DAYS
 from portal.notices.workdays import MAX_RANGE_DAYS
 
@@ -50,7 +50,7 @@ class NoticeForm(FlaskForm):
         ("all", "全部符合条件的记录"), ("picked", "仅下方勾选的记录")]))
 
     def validate_start_date(self, field):
-        if field.date is not None and field.date < today():
+        if field.date is not None and field.date < clock.today():
             raise ValidationError("公示开始日期不能早于今天")
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, insert, or_, select, true
 
 from portal.access import scoped
 from portal.audit import record
-from portal.clock import in_china, today
+from portal import clock
+from portal.clock import in_china
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
 from portal.domain.workdays import is_workday, notice_period, working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES
@@ -77,7 +78,7 @@ class Phase:
 
 
 def phase_of(notice: PublicNotice, on: date | None = None) -> Phase:
-    on = on or today()
+    on = on or clock.today()
     if on < notice.start_date:
         return Phase("upcoming", "尚未开始", notice.days)
     if on > notice.end_date:
@@ -133,7 +134,7 @@ def cleared_certificate_ids(certificate_ids, org_id: int | None = None, on: date
     ids = list(certificate_ids)
     if not ids:
         return set()
-    on = on or today()
+    on = on or clock.today()
     blocked = select(Objection.entry_id).where(Objection.status.in_(("open", "upheld")))
     rows = db.session.scalars(
         select(NoticeEntry.certificate_id)
@@ -258,7 +259,7 @@ def public_page(*, q: str | None, region: str | None, state: str | None, page: i
     prefix = _region_prefix(region) if region else None
     if prefix:
         stmt = stmt.where(PublicNotice.region_code.startswith(prefix, autoescape=True))
-    on = today()
+    on = clock.today()
     if state == "open":
         stmt = stmt.where(PublicNotice.end_date >= on)
     elif state == "closed":

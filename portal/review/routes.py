@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from portal.access import get_scoped_or_404
-from portal.clock import today
+from portal import clock
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
@@ -50,7 +50,7 @@ def queue():
     deadlines = services.deadlines_of(campaign)
     context = dict(
         page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=code_names("title_series"),
-        level=level, due=deadlines.get(level), today=today(), queue_url=_queue_url,
+        level=level, due=deadlines.get(level), today=clock.today(), queue_url=_queue_url,
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),
     )
@@ -84,7 +84,7 @@ def detail(cert_id: int):
         labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
         fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
         series=code_names("title_series"), methods=code_names("obtain_method"),
-        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=today(),
+        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=clock.today(),
         fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
     )
 
@@ -168,7 +168,7 @@ def progress():
     campaign = services.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
                            deadlines=services.deadlines_of(campaign), campaign=campaign,
-                           deadline_levels=services.DEADLINE_LEVELS, today=today())
+                           deadline_levels=services.DEADLINE_LEVELS, today=clock.today())
 
 
 # --- integrity blacklist -------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def blacklist():
     _keeper_required()
     form = BlacklistForm()
     if request.method == "GET":
-        form.start_date.data = today().isoformat()
+        form.start_date.data = clock.today().isoformat()
     if form.validate_on_submit():
         start = parse_date(form.start_date.data, field="start_date")
         end = parse_date(form.end_date.data, field="end_date")
@@ -207,7 +207,7 @@ def blacklist():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     return render_template("review/blacklist.html", form=form, entries=blacklist_service.entries(current_user),
                            units=blacklist_service.units_in_scope(current_user), lift_form=LiftForm(),
-                           today=today(), selected_org=request.form.get("org_id", type=int))
+                           today=clock.today(), selected_org=request.form.get("org_id", type=int))
 
 
 @bp.post("/blacklist/<int:entry_id>/lift")

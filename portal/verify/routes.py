@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
-from portal.clock import today
+from portal import clock
 from portal.extensions import db, limiter
 from portal.models import ApiKey, Certificate
 from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
@@ -88,7 +88,7 @@ def batch():
             error = str(exc)
         else:
             return send_file(io.BytesIO(output), mimetype=XLSX, as_attachment=True,
-                             download_name=f"职称证书核验结果{today():%Y%m%d}.xlsx")
+                             download_name=f"职称证书核验结果{clock.today():%Y%m%d}.xlsx")
     return render_template("verify/batch.html", form=form, error=error,
                            max_rows=current_app.config["VERIFY_BATCH_MAX_ROWS"],
                            max_mb=current_app.config["VERIFY_BATCH_MAX_MB"])
