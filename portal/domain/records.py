@@ -162,7 +162,7 @@ class FieldReaders:
 
     def __init__(self, ctx: RecordContext):
         self.ctx = ctx
-        self._series_keys = frozenset(key for key, *_ in ctx.series)
+        self.series_keys = frozenset(key for key, *_ in ctx.series)
         self.read: dict[str, Callable] = {
             "id_type": self.id_type, "name": self.name, "sex": self.sex, "series": self.series,
             "level": self.level, "has_review_specialty": self.flag, "handling_status": self.handling_status,
@@ -199,7 +199,7 @@ class FieldReaders:
         return sex, ()
 
     def series(self, raw):
-        if raw.__class__ is str and raw in self._series_keys:  # the form posts the key
+        if raw.__class__ is str and raw in self.series_keys:  # the form posts the key
             return raw, ()
         key, problems = normalize_series(cell_text(raw), self.ctx.series, field="series")
         if key is None and not self.ctx.series_strict and problems and problems[0].code == "series_unknown":
@@ -434,7 +434,7 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
         title_name, found = read["title_name"](title_raw)
         problems.extend(found)
     cert["title_name"] = title_name
-    if title_name and series and level:
+    if title_name and level and series in readers.series_keys:  # an unlisted series has no titles to compare
         problems.extend(readers.title_level((series, title_name, level)))
 
     for field in ("issue_date", "grant_date", "first_appointment_date"):
