@@ -75,9 +75,3 @@ def get_scoped_or_404(model, ident, user=None):
     if row is None:
         abort(404)
     return row
-
-
-def can_see(model, ident, user=None) -> bool:
-    user = user if user is not None else current_user
-    pk = model.__mapper__.primary_key[0]
-    return db.session.scalar(select(pk).where(pk == ident, visibility(model, user))) is not None

@@ -1,21 +1,12 @@
 """Region codes (GB/T 2260): the subtree an office answers for, and the template's padded form."""
-import csv
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from portal.domain.problems import Problem, error
 
 # How many leading digits of its region code an office's subtree shares.
 SUBTREE_DIGITS = {"province_office": 2, "city_office": 4, "county_office": 6}
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
-
 _CELL = re.compile(r"^\s*(\d{6})(\d{6})?\s*(\D.*)?$")
-
-
-def subtree_prefix(region_code: str, office_type: str) -> str:
-    return region_code[: SUBTREE_DIGITS[office_type]]
 
 
 def parse_region_cell(value, field: str = "region_code") -> tuple[str | None, list[Problem]]:
@@ -28,14 +19,3 @@ def parse_region_cell(value, field: str = "region_code") -> tuple[str | None, li
         return None, [error(field, "region_format",
                             f"行政区划代码应为6位数字（可补足至12位并附名称），实际为“{text}”")]
     return match.group(1), []
-
-
-@lru_cache(maxsize=1)
-def _known_codes() -> frozenset[str]:
-    with open(DATA_FILE, newline="", encoding="utf-8") as handle:
-        return frozenset(row["code"] for row in csv.DictReader(handle))
-
-
-def is_known_region(code: str) -> bool:
-    """Whether a 6-digit code ever existed (current or retired) in the shipped region list."""
-    return code in _known_codes()

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, true
+from sqlalchemy import func, insert, or_, select
 
 from portal.access import scoped
 from portal.audit import record
@@ -125,26 +125,6 @@ def correction_of(notice: PublicNotice) -> PublicNotice | None:
     """The notice that corrects this one, if any."""
     return db.session.scalar(select(PublicNotice).where(PublicNotice.corrects_id == notice.id)
                              .order_by(PublicNotice.id).limit(1))
-
-
-def cleared_certificate_ids(certificate_ids, org_id: int | None = None, on: date | None = None) -> set[int]:
-    """Which of these records have passed a notice (of `org_id`'s, when given): listed in a notice
-    that has ended, that no correction replaced, with no open or upheld objection. Those may move
-    up a level."""
-    ids = list(certificate_ids)
-    if not ids:
-        return set()
-    on = on or clock.today()
-    blocked = select(Objection.entry_id).where(Objection.status.in_(("open", "upheld")))
-    rows = db.session.scalars(
-        select(NoticeEntry.certificate_id)
-        .join(PublicNotice, PublicNotice.id == NoticeEntry.notice_id)
-        .join(Certificate, Certificate.id == NoticeEntry.certificate_id)
-        .where(NoticeEntry.certificate_id.in_(ids), PublicNotice.end_date < on,
-               PublicNotice.id.not_in(_superseded_ids()), NoticeEntry.id.not_in(blocked),
-               Certificate.objection_open.is_(False))
-        .where(PublicNotice.org_id == org_id if org_id is not None else true()))
-    return set(rows)
 
 
 # ---------------------------------------------------------------- publishing
