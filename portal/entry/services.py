@@ -91,12 +91,13 @@ def _id_taken(values: dict, person: Person | None) -> Problem | None:
                  "该证件号码已在平台登记（可能属于其他单位的人员），请勿重复录入；如有疑问请联系单位或职改办核实")
 
 
-def check_person(data, person: Person | None = None, locked: bool = False, user=None
+def check_person(data, person: Person | None = None, locked: bool = False, user=None, *, registry: bool = True
                  ) -> tuple[dict, list[Problem]]:
     """The record rules on the basic-information fields, then what the database says: a number
-    already registered (counted against the account's lookup limit) and a locked identity."""
+    already registered (unless the caller asks the registry its own way; counted against the
+    account's lookup limit) and a locked identity."""
     values, problems = records.check_person(data, _context())
-    if values["id_number"] and not records.identity_blocked(problems):
+    if registry and values["id_number"] and not records.identity_blocked(problems):
         if lookups.allow(user.id if user is not None else None, "entry"):
             taken = _id_taken(values, person)
             if taken is not None:
@@ -327,8 +328,7 @@ def parse_account_lines(text: str, org: Organization, user=None) -> list[Account
         id_raw = parts[1] if len(parts) > 1 else ""
         phone = parts[2] if len(parts) > 2 else ""
         values, problems = check_person({"name": name_raw, "id_type": "resident_id", "id_number": id_raw,
-                                         "phone": phone}, None)
-        problems = [p for p in problems if p.code != "id_taken"]
+                                         "phone": phone}, None, registry=False)
         item = AccountLine(line_no, values.get("name") or name_raw, values.get("id_number") or id_raw,
                            values.get("phone"), problems)
         if "resident_id" not in id_types:
@@ -376,7 +376,7 @@ def create_accounts(user, text: str) -> tuple[list[AccountLine], str | None]:
                                                         Person.id_number == line.id_number))
         if person is None:
             values, _ = check_person({"name": line.name, "id_type": "resident_id", "id_number": line.id_number,
-                                      "phone": line.phone}, None)
+                                      "phone": line.phone}, None, registry=False)
             person = Person(**(values | {"org_id": org.id, "unit_region_code": org.region_code,
                                          "employer_name": org.name, "id_tail": line.id_number[-4:]}))
             db.session.add(person)

@@ -387,3 +387,25 @@ def test_one_bad_line_opens_no_account_at_all(client, auth, demo, app):
 def test_only_units_open_accounts(client, auth, demo, username):
     auth.login(username)
     assert client.get("/entry/staff/accounts").status_code == 403
+
+
+def test_is_it_registered_answers_count_against_the_account_s_limit_and_are_logged_without_numbers(
+        client, auth, demo, app, caplog):
+    with app.app_context():
+        elsewhere = db.session.scalar(select(Person.id_number).where(
+            Person.org_id != _org("DG-RMYY").id, Person.id_type == "resident_id").limit(1))
+    app.config["IDENTITY_LOOKUP_LIMIT"] = "2 per hour"
+    try:
+        auth.login("unit_demo")
+        ask = {"validate": "id_number", "name": "王立新", "id_type": "resident_id", "id_number": elsewhere}
+        with caplog.at_level("INFO", logger="portal.lookups"):
+            answers = [_post(client, "/entry/staff/new", ask).get_data(as_text=True) for _ in range(2)]
+            accounts = _post(client, "/entry/staff/accounts", {"lines": f"王立新,{elsewhere}"}).get_data(as_text=True)
+            refused = _post(client, "/entry/staff/new", ask).get_data(as_text=True)
+        assert all("已在平台登记" in answer for answer in answers)
+        assert "次数已达上限" in accounts and "已登记在其他单位" not in accounts
+        assert "次数已达上限" in refused and "已在平台登记" not in refused
+        assert len([r for r in caplog.records if r.name == "portal.lookups"]) == 4
+        assert elsewhere not in caplog.text
+    finally:
+        app.config["IDENTITY_LOOKUP_LIMIT"] = "600 per hour;3000 per day"
