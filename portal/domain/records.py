@@ -28,12 +28,6 @@ from .scope import HANDLING_STATUSES, ScopeRules, check_scope
 from .text import clean
 from .titles import base_level, normalize_level, normalize_series
 
-PERSON_FIELDS = ("name", "sex", "id_type", "id_number", "birth_date", "employer_name", "unit_nature",
-                 "education", "degree", "affiliation", "social_security_no", "phone", "email")
-CERT_FIELDS = ("cert_no", "issue_date", "grant_date", "review_year", "first_appointment_date", "series",
-               "level", "title_name", "has_review_specialty", "review_specialty", "local_review_specialty",
-               "issuing_authority", "review_committee_name", "evaluation_region_code", "issuing_region_code",
-               "approval_doc_no", "approval_department", "handling_status", "obtain_method", "employer_at_grant")
 CODED_KINDS = ("id_type", "unit_nature", "education", "degree", "affiliation", "obtain_method")
 
 # Column widths of the tables the values go to: longer text is an error, never cut silently.
@@ -325,7 +319,7 @@ def _pattern(problems: list, field: str, text: str, pattern, message: str) -> st
     return text
 
 
-def check_phone(raw) -> tuple[str | None, list[Problem]]:
+def _phone(raw) -> tuple[str | None, list[Problem]]:
     phone = cell_text(raw).replace(" ", "")
     problems: list[Problem] = []
     if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
@@ -380,7 +374,7 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
             continue
         values[field], found = read[field](value)
         problems.extend(found)
-    values["phone"], found = check_phone(get("phone"))
+    values["phone"], found = _phone(get("phone"))
     problems.extend(found)
     values["social_security_no"] = _pattern(problems, "social_security_no", cell_text(get("social_security_no")).upper(),
                                             _SOCIAL_SECURITY, "社保卡号应为6–32位数字或字母")

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from portal.domain import records
 from portal.domain.problems import Problem, has_errors
 
-PERSON_FIELDS = ("name", "sex", "id_type", "id_number", "birth_date", "employer_name", "unit_nature",
-                 "education", "degree", "affiliation", "phone")
 # The certificate columns an import writes (the form-only ones stay empty).
 CERT_FIELDS = ("cert_no", "issue_date", "grant_date", "review_year", "series", "level", "title_name",
                "has_review_specialty", "review_specialty", "local_review_specialty", "issuing_authority",
