@@ -390,22 +390,21 @@ class Importer:
         editable = set(EDITABLE_STATUSES) | ({"unit_review"} if self.org is not None and self.org.type == "unit"
                                              else set())
         table = Certificate.__table__
-        public = [table.c[f] for f in PUBLIC_CERTIFICATE_FIELDS]
+        columns = ["id", "person_id", "grant_date", "status", "org_id", "approved_at", "verify_token",
+                   *PUBLIC_CERTIFICATE_FIELDS]
         ids = sorted(person_ids)
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            stmt = select(table.c.id, table.c.person_id, table.c.series, table.c.level, table.c.issue_date,
-                          table.c.grant_date, table.c.status, table.c.org_id, table.c.approved_at,
-                          table.c.verify_token, *public) \
+            stmt = select(*(table.c[name] for name in columns)) \
                 .where(_among(table.c.person_id, ids[start:start + LOOKUP_CHUNK]))
             for row in db.session.execute(stmt):
-                cid, pid, series, level, issued, granted, status, org_id, approved_at, token = row[:10]
-                published = dict(zip(PUBLIC_CERTIFICATE_FIELDS, row[10:])) \
-                    if approved_at is not None or token is not None or status in PUBLISHED_STATUSES else None
-                value = (cid, status, org_id, published)
-                cert_no = published["cert_no"] if published else row[10]
-                if cert_no:
-                    by_no.setdefault((pid, cert_no), value)
-                by_attrs.setdefault((pid, series, level, issued or granted), value)
+                pid, status = row.person_id, row.status
+                published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
+                    if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
+                    else None
+                value = (row.id, status, row.org_id, published)
+                if row.cert_no:
+                    by_no.setdefault((pid, row.cert_no), value)
+                by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
                 if status not in editable:
                     locked.add(pid)
         return by_no, by_attrs, locked
