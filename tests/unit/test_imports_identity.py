@@ -65,8 +65,9 @@ def test_a_change_to_a_once_published_certificate_is_recorded_as_a_correction(ap
     org = _org("DG-RMYY")
     person, cert = _holder(org, "draft")
     # Published once, then sent back for a fix: the public has seen it.
-    cert.status, cert.approved_at, cert.verify_token = "returned", cert.created_at, "t" * 43
     cert.cert_no = "鲁更正2019000001"
+    db.session.commit()
+    cert.status, cert.approved_at, cert.verify_token = "returned", cert.created_at, "t" * 43
     db.session.commit()
     row = _row_of(person, 1, 证书编号=cert.cert_no, 职称系列="卫生技术人员", 职称级别=cert.level,
                   职称名称=cert.title_name, 发证机构="日照市人力资源和社会保障局（更正）")
