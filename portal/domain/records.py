@@ -158,7 +158,7 @@ class FieldReaders:
         self.ctx = ctx
         self.series_keys = frozenset(key for key, *_ in ctx.series)
         self.read: dict[str, Callable] = {
-            "id_type": self.id_type, "name": self.name, "sex": self.sex, "series": self.series,
+            "name": self.name, "sex": self.sex, "series": self.series,
             "level": self.level, "has_review_specialty": self.flag, "handling_status": self.handling_status,
             "evaluation_region_code": self.region_reader("evaluation_region_code"),
             "issuing_region_code": self.region_reader("issuing_region_code"),
@@ -169,11 +169,12 @@ class FieldReaders:
                                                  "review_committee_name", "approval_doc_no",
                                                  "approval_department", "employer_at_grant")},
         }
-        # Rules on several values at once, keyed by a tuple of them.
+        # The document type, and the rules on several values at once (keyed by a tuple of them).
+        self.id_type = self.id_type_of
         self.title_level = self.title_level_problems
         self.scope = self.scope_problems
 
-    def id_type(self, raw) -> tuple[tuple[str | None, str], tuple]:
+    def id_type_of(self, raw) -> tuple[tuple[str | None, str], tuple]:
         """(key, the name check_id_document knows it by); an unknown type is reported there."""
         book = self.ctx.books["id_type"]
         key = book.lookup(raw)
