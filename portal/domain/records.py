@@ -308,25 +308,31 @@ def _text(field: str, text: str):
     return text, ()
 
 
-def _pattern(problems: list, field: str, text: str, pattern, message: str) -> str | None:
+def _pattern(field: str, text: str, pattern, message: str) -> tuple[str | None, list[Problem]]:
     if not text:
-        return None
+        return None, []
     if len(text) > TEXT_LIMITS[field]:
-        problems.append(error(field, "text_too_long",
-                              f"{LABELS[field]}不能超过{TEXT_LIMITS[field]}个字符，实际为{len(text)}个字符"))
-        return None
+        return None, [error(field, "text_too_long",
+                            f"{LABELS[field]}不能超过{TEXT_LIMITS[field]}个字符，实际为{len(text)}个字符")]
     if not pattern.fullmatch(text):
-        problems.append(error(field, f"{field}_format", message))
-    return text
+        return text, [error(field, f"{field}_format", message)]
+    return text, []
 
 
 def _phone(raw) -> tuple[str | None, list[Problem]]:
     phone = cell_text(raw).replace(" ", "")
-    problems: list[Problem] = []
     if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
-        problems.append(error("phone", "phone_format",
-                              f"联系电话应为11位手机号码或带区号的座机号码（如0633-1234567），实际为“{phone}”"))
-    return phone or None, problems
+        return phone, [error("phone", "phone_format",
+                             f"联系电话应为11位手机号码或带区号的座机号码（如0633-1234567），实际为“{phone}”")]
+    return phone or None, []
+
+
+def _social_security(raw):
+    return _pattern("social_security_no", cell_text(raw).upper(), _SOCIAL_SECURITY, "社保卡号应为6–32位数字或字母")
+
+
+def _email(raw):
+    return _pattern("email", cell_text(raw), _EMAIL, "邮箱格式不正确，例如 zhang@example.com")
 
 
 # --- the person ---------------------------------------------------------------------------------
@@ -354,16 +360,19 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
     values = {"id_type": id_type, "id_number": id_result.value}
 
     name, found = read["name"](get("name"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     values["name"] = name
     if name and id_type == "resident_id" and _LATIN.search(name):
         problems.append(error("name", "name_latin_resident",
                               f"居民身份证持有人的姓名应与身份证一致，不能含有拉丁字母，实际为“{name}”"))
 
     sex, found = read["sex"](get("sex"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     birth, found = read["birth_date"](get("birth_date"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     _identity_agrees(id_result, birth, sex, problems)
     values["sex"] = sex or id_result.sex
     values["birth_date"] = birth or id_result.birth_date
@@ -374,13 +383,16 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
             values[field] = None
             continue
         values[field], found = read[field](value)
-        problems.extend(found)
-    values["phone"], found = _phone(get("phone"))
-    problems.extend(found)
-    values["social_security_no"] = _pattern(problems, "social_security_no", cell_text(get("social_security_no")).upper(),
-                                            _SOCIAL_SECURITY, "社保卡号应为6–32位数字或字母")
-    values["email"] = _pattern(problems, "email", cell_text(get("email")), _EMAIL,
-                               "邮箱格式不正确，例如 zhang@example.com")
+        if found:
+            problems.extend(found)
+    for field, reader in (("phone", _phone), ("social_security_no", _social_security), ("email", _email)):
+        value = get(field)
+        if value is None or value == "":
+            values[field] = None
+            continue
+        values[field], found = reader(value)
+        if found:
+            problems.extend(found)
     return values, problems
 
 
@@ -416,9 +428,11 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
     cert["cert_no"] = _cert_no(get("cert_no"), problems)
 
     series, found = read["series"](get("series"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     level, found = read["level"](get("level"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     cert["series"], cert["level"] = series, level
 
     title_raw = get("title_name")
@@ -427,14 +441,20 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
         title_name = None
     else:
         title_name, found = read["title_name"](title_raw)
-        problems.extend(found)
+        if found:
+            problems.extend(found)
     cert["title_name"] = title_name
     if title_name and level and series in readers.series_keys:  # an unlisted series has no titles to compare
         problems.extend(readers.title_level((series, title_name, level)))
 
     for field in ("issue_date", "grant_date", "first_appointment_date"):
-        cert[field], found = read[field](get(field))
-        problems.extend(found)
+        value = get(field)
+        if value is None or value == "":
+            cert[field] = None
+            continue
+        cert[field], found = read[field](value)
+        if found:
+            problems.extend(found)
     issue, grant = cert["issue_date"], cert["grant_date"]
     date_trouble = any(p.field in ("issue_date", "grant_date") for p in problems)
     if issue is None and grant is None and not date_trouble:
@@ -451,10 +471,12 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
                                         "未填写行政区划代码（评审机构所在地），请从下拉菜单中选择"))
             continue
         cert[field], found = read[field](value)
-        problems.extend(found)
+        if found:
+            problems.extend(found)
 
     flag, found = read["has_review_specialty"](get("has_review_specialty"))
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     cert["has_review_specialty"] = flag
     for field in ("review_specialty", "local_review_specialty", "issuing_authority", "review_committee_name",
                   "approval_doc_no", "approval_department", "employer_at_grant", "handling_status"):
@@ -463,11 +485,12 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
             cert[field] = None
             continue
         cert[field], found = read[field](value)
-        problems.extend(found)
+        if found:
+            problems.extend(found)
     if flag and not cert["review_specialty"]:
         problems.append(error("review_specialty", "review_specialty_required",
                               "评审活动设置了评审专业时，请填写评审专业名称"))
-    if is_blank(get("issuing_authority")):
+    if cert["issuing_authority"] is None and is_blank(get("issuing_authority")):
         problems.append(error("issuing_authority", "issuing_authority_required", "请填写发证机构"))
 
     method_raw = get("obtain_method")
@@ -477,7 +500,8 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
             problems.append(error("obtain_method", "obtain_method_required", "请选择取得方式"))
     else:
         cert["obtain_method"], found = read["obtain_method"](method_raw)
-        problems.extend(found)
+        if found:
+            problems.extend(found)
 
     # Without a readable date the scope check would only repeat the date problem.
     if not any(p.field in ("issue_date", "grant_date") and p.severity == "error" for p in problems):
@@ -496,7 +520,8 @@ def _cert_no(raw, problems: list) -> str | None:
         problems.append(warning("cert_no", "cert_no_missing", "未填写证书编号：网上核验时需要证书编号，请尽量填写"))
         return None
     value, found = _text("cert_no", text)
-    problems.extend(found)
+    if found:
+        problems.extend(found)
     return value
 
 
@@ -527,7 +552,7 @@ def _date_order(issue: date | None, grant: date | None, birth: date | None) -> l
 
 
 def _review_year(raw, issue: date | None, grant: date | None, ctx: RecordContext, problems: list) -> int | None:
-    text = cell_text(raw)
+    text = "" if raw is None else cell_text(raw)
     if not text:
         moment = grant or issue
         return moment.year if moment else None
