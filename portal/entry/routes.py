@@ -131,7 +131,9 @@ def _person_form(person: Person | None):
     errors, notes = {}, {}
     if request.method == "POST":
         data = services.person_input(request.form, person, locked)
-        values, problems = services.check_person(data, person, locked, current_user)
+        # An inline check of another field shows nothing of the registry: no lookup spent on it.
+        values, problems = services.check_person(data, person, locked, current_user,
+                                                 registry=request.form.get("validate", "id_number") == "id_number")
         if "validate" in request.form:
             return _field_feedback(problems, request.form["validate"])
         errors, notes = _split(problems)
