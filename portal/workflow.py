@@ -16,10 +16,9 @@ from sqlalchemy import case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
-from portal import clock
-from portal.clock import in_china
+from portal import audit, clock
 from portal.access import visibility
+from portal.clock import in_china
 from portal.domain.dates import format_iso
 from portal.domain.scope import ScopeRules, check_scope
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
@@ -107,6 +106,15 @@ def user_level(user) -> str | None:
     if user is None or user.role not in REVIEWER_ROLES or user.org is None:
         return None
     return REVIEW_STATUS_BY_ORG_TYPE.get(user.org.type)
+
+
+def pending_count(user) -> int:
+    """How many records wait at this user's review level (shown on the home and staff pages)."""
+    level = user_level(user)
+    if level is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Certificate).where(
+        visibility(Certificate, user), Certificate.status == level)) or 0
 
 
 def is_entrant(cert: Certificate, user) -> bool:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from portal.clock import in_china
-
 from flask import current_app
 from sqlalchemy import select
 
+from portal.clock import in_china
 from portal.extensions import db
 from portal.models import User
 

@@ -1,10 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import clock
 from portal.campaigns import services
 from portal.campaigns.forms import CampaignForm
 from portal.models import Campaign
-from portal import clock
 from portal.workflow import DEADLINE_LEVELS, trail
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")

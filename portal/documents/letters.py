@@ -13,8 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.documents.pdf import qr_svg_data_uri, render_pdf
 from portal.clock import china_time, in_china
+from portal.documents.pdf import qr_svg_data_uri, render_pdf
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

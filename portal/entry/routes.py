@@ -3,7 +3,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user, login_required
 from markupsafe import escape
 
-from portal import uploads
+from portal import uploads, workflow
 from portal.access import get_scoped_or_404
 from portal.domain.problems import ERROR
 from portal.entry import services
@@ -11,8 +11,6 @@ from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, Bulk
                                 CertificateForm, PersonForm, SubmitForm)
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
-from portal import workflow as review
-from portal.review.queue import pending_count
 from portal.workflow import WorkflowError
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
@@ -70,7 +68,7 @@ def staff():
     elif request.headers.get("HX-Request"):
         template = "entry/_staff_rows.html"
     return render_template(template, persons=page.persons, counts=page.counts, accounts=page.accounts, q=q,
-                           next_after=page.next_after, pending=pending_count(current_user))
+                           next_after=page.next_after, pending=workflow.pending_count(current_user))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -104,16 +102,16 @@ def accounts():
 def person(person_id: int):
     person = _entrant_person(person_id)
     certs = services.certificates_of(person)
-    fixes = {c.id: [FIX_LABELS.get(f, f) for f in review.fix_fields_of_last_return(c.id)]
+    fixes = {c.id: [FIX_LABELS.get(f, f) for f in workflow.fix_fields_of_last_return(c.id)]
              for c in certs if c.status == "returned"}
     return render_template(
-        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=review.evidence_of(person),
-        kinds=EVIDENCE_KINDS, flags=review.blacklist_flags(person.id, person.org_id),
-        commitment=review.COMMITMENT_TEXT,
-        edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
-            person, current_user), campaign=review.campaign_for_org(person.org),
-        trail=review.trail("person", person.id), action_labels=review.ACTION_LABELS,
-        labels=PERSON_LABELS | review.TRAIL_KEYS, value_labels=EVIDENCE_KINDS, fix_labels=FIX_LABELS)
+        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=workflow.evidence_of(person),
+        kinds=EVIDENCE_KINDS, flags=workflow.blacklist_flags(person.id, person.org_id),
+        commitment=workflow.COMMITMENT_TEXT,
+        edit_refusal=lambda c: workflow.edit_refusal(c, current_user), identity_locked=services.identity_locked(
+            person, current_user), campaign=workflow.campaign_for_org(person.org),
+        trail=workflow.trail("person", person.id), action_labels=workflow.ACTION_LABELS,
+        labels=PERSON_LABELS | workflow.TRAIL_KEYS, value_labels=EVIDENCE_KINDS, fix_labels=FIX_LABELS)
 
 
 @bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
@@ -170,13 +168,13 @@ def edit_certificate(cert_id: int):
 
 
 def _certificate_form(person: Person, cert: Certificate | None):
-    refusal = review.edit_refusal(cert, current_user) if cert is not None else None
+    refusal = workflow.edit_refusal(cert, current_user) if cert is not None else None
     form = CertificateForm(data=services.certificate_form_data(cert) | {"version": cert.version}
                            if cert is not None and request.method == "GET" else None)
     services.fill_certificate_choices(form)
     action = (url_for("entry.edit_certificate", cert_id=cert.id) if cert is not None
               else url_for("entry.new_certificate", person_id=person.id))
-    campaign = review.campaign_of(cert) if cert is not None else review.campaign_for_org(person.org)
+    campaign = workflow.campaign_of(cert) if cert is not None else workflow.campaign_for_org(person.org)
     errors, notes = {}, {}
     if request.method == "POST":
         values, problems = services.check_certificate(request.form, person, cert, campaign)
@@ -197,13 +195,13 @@ def _certificate_form(person: Person, cert: Certificate | None):
         for name, field_errors in form.errors.items():
             errors.setdefault(name, []).extend(field_errors)
         flash("职称信息有误，未保存；请按提示修改。", "error")
-    fixes = review.fix_fields_of_last_return(cert.id) if cert is not None and cert.status == "returned" else []
-    evidence = review.evidence_of(person) if cert is not None else {}
+    fixes = workflow.fix_fields_of_last_return(cert.id) if cert is not None and cert.status == "returned" else []
+    evidence = workflow.evidence_of(person) if cert is not None else {}
     return render_template(
         "entry/certificate_form.html", form=form, person=person, cert=cert, action=action, errors=errors,
         notes=notes, refusal=refusal, title_names=services.title_names(), fixes=fixes, fix_labels=FIX_LABELS,
         evidence=evidence, kinds={k: v for k, v in EVIDENCE_KINDS.items() if k != "photo"},
-        campaign=campaign, deadlines=review.deadlines_of(campaign))
+        campaign=campaign, deadlines=workflow.deadlines_of(campaign))
 
 
 @bp.post("/certificates/<int:cert_id>/submit")
@@ -212,7 +210,7 @@ def submit(cert_id: int):
     cert = get_scoped_or_404(Certificate, cert_id)
     form = SubmitForm()
     try:
-        cert = review.submit(cert.id, current_user, form.version.data, bool(form.commitment.data))
+        cert = workflow.submit(cert.id, current_user, form.version.data, bool(form.commitment.data))
     except WorkflowError as refused:
         flash(refused.message, "error")
     else:

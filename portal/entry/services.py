@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, uploads
+from portal import audit, clock, lookups, uploads
 from portal.access import scoped
 from portal.domain import records
 from portal.domain.dates import format_iso
@@ -22,8 +22,6 @@ from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
 from portal.extensions import db
 from portal.models import Certificate, EvidenceFile, Organization, Person, User
 from portal.models.evidence import EVIDENCE_KINDS
-from portal import lookups
-from portal import clock
 from portal.reference import code_names, codes, record_context
 from portal.workflow import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules
 

@@ -15,11 +15,11 @@ from portal.excel.routes import bp
 from portal.excel.services import ExportSource, OrgScope, template_data
 from portal.extensions import db
 from portal.imports import jobs
-from portal.workflow import campaign_for_org, scope_rules
 from portal.imports.pipeline import Importer, Report
 from portal.imports.reader import WorkbookError, sniff
 from portal.models import ImportJob, Organization
 from portal.models._types import utcnow
+from portal.workflow import campaign_for_org, scope_rules
 
 
 def _org(code: str | None) -> Organization | None:

@@ -29,9 +29,9 @@ from portal.imports.layouts import Layout
 from portal.imports.reader import MAX_ROWS, WorkbookError, find_data_sheet
 from portal.imports.rows import CERT_FIELDS, CheckedRow, RowChecker
 from portal.models import Certificate, Organization, Person
+from portal.models._types import utcnow
 from portal.models.verification import (PUBLIC_CERTIFICATE_FIELDS, PUBLISHED_STATUSES, record_certificate_corrections,
                                         record_person_corrections)
-from portal.models._types import utcnow
 from portal.reference import record_context
 
 CHUNK = 1000

@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.access import scoped
 from portal import clock
+from portal.access import scoped
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
 from portal.letters import credentials, services

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import case, distinct, func, select
 
-from portal import audit
+from portal import audit, clock
 from portal.access import scoped
 from portal.documents.letters import (
     INDIVIDUAL_LETTER_TITLE,
@@ -38,7 +38,6 @@ from portal.documents.letters import (
     build_review_sheet_pdf,
     build_unit_letter_pdf,
 )
-from portal import clock
 from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
 from portal.domain.idnumber import mask_id

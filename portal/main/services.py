@@ -6,8 +6,7 @@ from portal.access import visibility
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate
-from portal.review.queue import pending_count
-from portal.workflow import user_level
+from portal.workflow import pending_count, user_level
 
 
 def status_counts(user) -> list[tuple[str, str, int]]:

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.extensions import db
 from portal import clock
+from portal.extensions import db
 from portal.models import PublicNotice, User
 from portal.notices import services
 

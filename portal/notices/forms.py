@@ -3,11 +3,11 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import clock
 from portal.domain.dates import parse_date
 from portal.domain.names import check_person_name
 from portal.domain.problems import has_errors
 from portal.notices.objections import check_phone
-from portal import clock
 from portal.notices.services import MAX_DAYS, MIN_DAYS
 from portal.notices.workdays import MAX_RANGE_DAYS
 

@@ -5,9 +5,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import clock
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import admin_required, staff_required
-from portal import clock
 from portal.domain.dates import format_iso, parse_date
 from portal.domain.problems import has_errors
 from portal.domain.titles import LEVELS

@@ -11,9 +11,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, or_, select
 
+from portal import clock
 from portal.access import scoped
 from portal.audit import record
-from portal import clock
 from portal.clock import in_china
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
 from portal.domain.workdays import is_workday, notice_period, working_days_between

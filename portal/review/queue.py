@@ -112,14 +112,6 @@ def queue_page(user, filters: QueueFilters) -> QueuePage:
     return QueuePage(rows, rows[-1][0].id if has_more else None, overdue)
 
 
-def pending_count(user) -> int:
-    level = user_level(user)
-    if level is None:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Certificate).where(
-        visibility(Certificate, user), Certificate.status == level)) or 0
-
-
 # --- progress (应报尽报) ------------------------------------------------------------------------
 
 @dataclass

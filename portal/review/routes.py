@@ -4,8 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from portal import clock, workflow
 from portal.access import get_scoped_or_404
-from portal import clock
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
@@ -13,11 +13,10 @@ from portal.domain.workflow import STATUSES
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
+from portal.reference import code_names
 from portal.review import blacklist as blacklist_service
-from portal import workflow as services
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
 from portal.review.queue import QueueFilters, progress as progress_of, queue_page
-from portal.reference import code_names
 from portal.workflow import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -28,7 +27,7 @@ PROGRESS_ROLES = ("department", "county_office", "city_office", "province_office
 
 
 def _reviewer_required():
-    if services.user_level(current_user) is None:
+    if workflow.user_level(current_user) is None:
         abort(403)
 
 
@@ -41,13 +40,13 @@ def _queue_url(filters: QueueFilters, **changes) -> str:
 def queue():
     _reviewer_required()
     filters = QueueFilters.from_args(request.args)
-    campaign = services.campaign_for_org(current_user.org)
+    campaign = workflow.campaign_for_org(current_user.org)
     page = queue_page(current_user, filters)
     person_ids = {p.id for _, p in page.rows}
     org_ids = {c.org_id for c, _ in page.rows if c.org_id}
-    flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
-    level = services.user_level(current_user)
-    deadlines = services.deadlines_of(campaign)
+    flagged_persons, flagged_orgs = workflow.flagged_ids(person_ids, org_ids)
+    level = workflow.user_level(current_user)
+    deadlines = workflow.deadlines_of(campaign)
     context = dict(
         page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=code_names("title_series"),
         level=level, due=deadlines.get(level), today=clock.today(), queue_url=_queue_url,
@@ -67,25 +66,25 @@ def queue():
 def detail(cert_id: int):
     cert = get_scoped_or_404(Certificate, cert_id)
     person = cert.person
-    can_act = services.can_act(cert, current_user)
-    campaign = services.campaign_of(cert)
+    can_act = workflow.can_act(cert, current_user)
+    campaign = workflow.campaign_of(cert)
     return_form = ReturnForm(version=cert.version)
-    return_form.target.choices = services.return_targets(cert, current_user)
+    return_form.target.choices = workflow.return_targets(cert, current_user)
     return_form.fix_fields.choices = list(FIX_LABELS.items())
-    evidence = services.evidence_of(person)
+    evidence = workflow.evidence_of(person)
     return render_template(
         "review/detail.html", cert=cert, person=person, can_act=can_act,
-        path=services.review_path(cert.org), flags=services.blacklist_flags(person.id, cert.org_id),
+        path=workflow.review_path(cert.org), flags=workflow.blacklist_flags(person.id, cert.org_id),
         approve_form=ApproveForm(version=cert.version), return_form=return_form,
         photo=evidence.get((None, "photo")),
         evidence=[(kind, label, evidence.get((cert.id, kind))) for kind, label in EVIDENCE_KINDS.items()
                   if kind != "photo"],
-        trail=services.trail("certificate", cert.id), action_labels=services.ACTION_LABELS,
-        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS, value_labels=TRAIL_VALUES,
-        fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
+        trail=workflow.trail("certificate", cert.id), action_labels=workflow.ACTION_LABELS,
+        labels=CERT_LABELS | PERSON_LABELS | workflow.TRAIL_KEYS, value_labels=TRAIL_VALUES,
+        fix_labels=FIX_LABELS, deadlines=workflow.deadlines_of(campaign), campaign=campaign,
         series=code_names("title_series"), methods=code_names("obtain_method"),
-        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=clock.today(),
-        fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
+        handling=HANDLING_STATUSES, level_names=workflow.LEVEL_NAMES, today=clock.today(),
+        fixes=[FIX_LABELS.get(f, f) for f in workflow.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
     )
 
 
@@ -95,7 +94,7 @@ def approve(cert_id: int):
     _reviewer_required()
     form = ApproveForm()
     try:
-        cert = services.approve(cert_id, current_user, form.version.data)
+        cert = workflow.approve(cert_id, current_user, form.version.data)
     except WorkflowError as refused:
         flash(refused.message, "error")
         return redirect(url_for("review.detail", cert_id=cert_id))
@@ -113,7 +112,7 @@ def send_back(cert_id: int):
     form = ReturnForm()
     fix_fields = [f for f in request.form.getlist("fix_fields") if f in FIX_LABELS]
     try:
-        cert = services.send_back(cert_id, current_user, form.version.data, form.reason.data,
+        cert = workflow.send_back(cert_id, current_user, form.version.data, form.reason.data,
                                   form.target.data, fix_fields)
     except WorkflowError as refused:
         flash(refused.message, "error")
@@ -138,7 +137,7 @@ def bulk_approve():
     if not items and not malformed:
         flash("请先勾选要审查确认的记录。", "warning")
         return redirect(_queue_url(back))
-    result = services.bulk_approve(items, current_user)
+    result = workflow.bulk_approve(items, current_user)
     if result.done:
         flash(f"已批量审查确认{len(result.done)}条记录。", "success")
     for cert_id, message in result.refused[:10]:
@@ -165,10 +164,10 @@ def progress():
             abort(404)
         node = candidate
     report = progress_of(current_user, node)
-    campaign = services.campaign_for_org(current_user.org)
+    campaign = workflow.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
-                           deadlines=services.deadlines_of(campaign), campaign=campaign,
-                           deadline_levels=services.DEADLINE_LEVELS, today=clock.today())
+                           deadlines=workflow.deadlines_of(campaign), campaign=campaign,
+                           deadline_levels=workflow.DEADLINE_LEVELS, today=clock.today())
 
 
 # --- integrity blacklist -------------------------------------------------------------------------
@@ -230,11 +229,11 @@ def record_panel():
     """`review_panel(cert)` for the plain certificate page: the trail and where to act on it."""
     def review_panel(cert):
         return {
-            "trail": services.trail("certificate", cert.id),
-            "can_act": services.can_act(cert, current_user),
-            "can_edit": services.edit_refusal(cert, current_user) is None,
-            "action_labels": services.ACTION_LABELS,
-            "labels": CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
+            "trail": workflow.trail("certificate", cert.id),
+            "can_act": workflow.can_act(cert, current_user),
+            "can_edit": workflow.edit_refusal(cert, current_user) is None,
+            "action_labels": workflow.ACTION_LABELS,
+            "labels": CERT_LABELS | PERSON_LABELS | workflow.TRAIL_KEYS,
             "value_labels": TRAIL_VALUES,
             "fix_labels": FIX_LABELS,
         }

@@ -5,9 +5,9 @@ import io
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
-from portal import clock
 from portal.extensions import db, limiter
 from portal.models import ApiKey, Certificate
 from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
