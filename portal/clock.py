@@ -8,12 +8,8 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def now() -> datetime:
-    return datetime.now(CHINA)
-
-
 def today() -> date:
-    return now().date()
+    return datetime.now(CHINA).date()
 
 
 def in_china(moment: datetime) -> datetime:
