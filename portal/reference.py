@@ -97,9 +97,10 @@ def seed() -> dict:
     return {"regions": regions, "codes": codes}
 
 
-def record_context(*, today: date, scope: ScopeRules | None = None, **settings) -> RecordContext:
+def record_context(*, today: date, scope: ScopeRules | None = None, region_known=None, **settings) -> RecordContext:
     """The code tables, title names and region codes the record rules look values up in, read
-    once (a whole import run uses one); `settings` are a door's or layout's RecordContext options."""
+    once (a whole import run uses one); `settings` are a door's or layout's RecordContext options.
+    A caller checking one record passes `region_known` to look codes up one at a time instead."""
     books = {kind: CodeBook(kind) for kind in CODED_KINDS}
     series, title_levels = [], {}
     for item in db.session.scalars(select(CodeItem).where(CodeItem.active.is_(True))
@@ -112,9 +113,9 @@ def record_context(*, today: date, scope: ScopeRules | None = None, **settings) 
         elif item.kind == "title_name" and item.series and item.level:
             for name in (item.name, *former):
                 title_levels.setdefault((item.series, squeeze(name)), set()).add(item.level)
-    regions = frozenset(db.session.scalars(select(Region.code)))
-    return RecordContext(books, series, title_levels, regions.__contains__, today,
-                         scope or ScopeRules(), **settings)
+    if region_known is None:
+        region_known = frozenset(db.session.scalars(select(Region.code))).__contains__
+    return RecordContext(books, series, title_levels, region_known, today, scope or ScopeRules(), **settings)
 
 
 def codes(kind: str) -> list[CodeItem]:

@@ -20,7 +20,7 @@ from portal.domain.text import clean
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
 from portal.extensions import db
-from portal.models import Certificate, EvidenceFile, Organization, Person, User
+from portal.models import Certificate, EvidenceFile, Organization, Person, Region, User
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.reference import code_names, codes, record_context
 from portal.workflow import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules
@@ -75,8 +75,12 @@ def person_input(form_data, person: Person | None, locked: bool) -> dict:
     return data
 
 
+def _region_known(code: str) -> bool:
+    return db.session.get(Region, code) is not None
+
+
 def _context(campaign=None):
-    return record_context(today=clock.today(), scope=scope_rules(campaign))
+    return record_context(today=clock.today(), scope=scope_rules(campaign), region_known=_region_known)
 
 
 def _id_taken(values: dict, person: Person | None) -> Problem | None:
