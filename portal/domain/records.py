@@ -55,8 +55,8 @@ DATE_STYLES = {"compact": ("YYYYMMDD", format_compact), "iso": ("YYYY-MM-DD", fo
 MIN_TITLE_AGE = 16
 REVIEW_YEAR_SPREAD = 2  # a review precedes its certificate by a year or two, never follows it
 
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
+# A mobile number, or a landline with its area code (and perhaps an extension).
+_PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _SOCIAL_SECURITY = re.compile(r"[0-9A-Z]{6,32}")
 _RESIDENT_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
@@ -319,11 +319,12 @@ def _pattern(field: str, text: str, pattern, message: str) -> tuple[str | None, 
     return text, []
 
 
-def _phone(raw) -> tuple[str | None, list[Problem]]:
+def check_phone(raw, field: str = "phone") -> tuple[str | None, list[Problem]]:
+    """Any phone number the platform keeps (a person's, an objector's, a unit's contact)."""
     phone = cell_text(raw).replace(" ", "")
-    if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
-        return phone, [error("phone", "phone_format",
-                             f"联系电话应为11位手机号码或带区号的座机号码（如0633-1234567），实际为“{phone}”")]
+    if phone and not _PHONE.fullmatch(phone):
+        return phone, [error(field, "phone_format",
+                             f"请填写有效的手机号码（11位）或带区号的固定电话（如0633-8000000），实际为“{phone}”")]
     return phone or None, []
 
 
@@ -385,7 +386,7 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
         values[field], found = read[field](value)
         if found:
             problems.extend(found)
-    for field, reader in (("phone", _phone), ("social_security_no", _social_security), ("email", _email)):
+    for field, reader in (("phone", check_phone), ("social_security_no", _social_security), ("email", _email)):
         value = get(field)
         if value is None or value == "":
             values[field] = None

@@ -7,7 +7,7 @@ from portal import clock
 from portal.domain.dates import parse_date
 from portal.domain.names import check_person_name
 from portal.domain.problems import has_errors
-from portal.notices.objections import check_phone
+from portal.domain.records import check_phone
 from portal.notices.services import MAX_DAYS, MIN_DAYS
 from portal.notices.workdays import MAX_RANGE_DAYS
 
@@ -72,9 +72,9 @@ class ObjectionForm(FlaskForm):
         field.data = name
 
     def validate_phone(self, field):
-        problem = check_phone(field.data)
-        if problem:
-            raise ValidationError(problem.message)
+        _, problems = check_phone(field.data)
+        if problems:
+            raise ValidationError(problems[0].message)
 
 
 class ResolveForm(FlaskForm):

@@ -176,3 +176,9 @@ def test_a_certificate_number_is_unique_per_person_in_the_database(app_ctx, demo
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("phone,ok", [("13806330000", True), ("0633-8000000", True), ("06338000000", True),
+                                      ("0633-8000000-123", True), ("12345", False), ("138063300001", False)])
+def test_one_phone_rule_for_persons_objectors_and_contacts(phone, ok):
+    assert (records.check_phone(phone)[1] == []) is ok
