@@ -30,21 +30,32 @@ class CheckedRow:
         return not self.problems or not has_errors(self.problems)
 
 
-def _memoised(compute):
-    """compute(raw), once per distinct value. The type is part of the key of any value but
-    text: 1, 1.0 and True are equal dict keys, yet different cells."""
-    table: dict = {}
+class _Memo(dict):
+    """raw -> compute(raw), once per distinct value. Text and dates are their own keys, so a hit
+    is a plain dict lookup; numbers and booleans are kept apart by type, since 1, 1.0 and True
+    are equal dict keys, yet different cells."""
 
-    def read(raw):
-        key = raw if raw.__class__ is str else (raw.__class__, raw)
-        try:
-            return table[key]
-        except KeyError:
-            value = table[key] = compute(raw)
-            return value
-        except TypeError:  # an unhashable cell value
-            return compute(raw)
-    return read
+    __slots__ = ("compute", "typed")
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+        self.typed = {}
+
+    def __missing__(self, raw):
+        if isinstance(raw, (bool, int, float)):
+            key = (raw.__class__, raw)
+            try:
+                return self.typed[key]
+            except KeyError:
+                value = self.typed[key] = self.compute(raw)
+                return value
+        value = self[raw] = self.compute(raw)
+        return value
+
+
+def _memoised(compute):
+    return _Memo(compute).__getitem__
 
 
 class MemoReaders(records.FieldReaders):
