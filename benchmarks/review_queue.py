@@ -76,7 +76,7 @@ def _fill_placeholders(app, username: str, args: dict) -> dict:
     """Swap DEEP/TAIL/CERTNO for values that exist in this database."""
     from portal.access import visibility
     from portal.models import Certificate, Person, User
-    from portal.review.services import user_level
+    from portal.workflow import user_level
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
@@ -135,7 +135,7 @@ BENCH_CAMPAIGN = "基准测试：县市两级已过截止日期"
 def run(rounds: int) -> None:
     from portal.models import Certificate, User
     from portal.review.queue import QueueFilters, queue_page
-    from portal.review.services import campaign_for_org
+    from portal.workflow import campaign_for_org
 
     app = _app()
     with app.app_context():

@@ -78,6 +78,7 @@ def get_scoped_or_404(model, ident, user=None):
 
 
 def can_see(model, ident, user=None) -> bool:
+    """Whether the row `ident` of `model` lies within the user's scope (for links and drill-downs)."""
     user = user if user is not None else current_user
     pk = model.__mapper__.primary_key[0]
     return db.session.scalar(select(pk).where(pk == ident, visibility(model, user))) is not None

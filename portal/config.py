@@ -92,6 +92,8 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_RETRY_SECONDS": float(os.environ.get("RATELIMIT_RETRY_SECONDS", "5")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Checks per account of whether an ID number is registered (inline check, accounts, import).
+        "IDENTITY_LOOKUP_LIMIT": os.environ.get("IDENTITY_LOOKUP_LIMIT", "600 per hour;3000 per day"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,11 +1,15 @@
-"""Loading the reference data shipped in portal/data/ (regions, code tables); idempotent."""
+"""Loading the reference data shipped in portal/data/ (regions, code tables; idempotent), and
+reading it into the context the record rules look values up in."""
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
+from portal.domain.records import CODED_KINDS, CodeBook, RecordContext, squeeze
+from portal.domain.scope import ScopeRules
 from portal.extensions import db
 from portal.models import CodeItem, Region
 
@@ -91,3 +95,34 @@ def seed() -> dict:
     codes = load_code_tables()
     db.session.commit()
     return {"regions": regions, "codes": codes}
+
+
+def record_context(*, today: date, scope: ScopeRules | None = None, region_known=None, **settings) -> RecordContext:
+    """The code tables, title names and region codes the record rules look values up in, read
+    once (a whole import run uses one); `settings` are a door's or layout's RecordContext options.
+    A caller checking one record passes `region_known` to look codes up one at a time instead."""
+    books = {kind: CodeBook(kind) for kind in CODED_KINDS}
+    series, title_levels = [], {}
+    for item in db.session.scalars(select(CodeItem).where(CodeItem.active.is_(True))
+                                   .order_by(CodeItem.sort, CodeItem.id)):
+        former = item.former_name_list
+        if item.kind in books:
+            books[item.kind].add(item.key, item.name, former, item.official_code)
+        elif item.kind == "title_series":
+            series.append((item.key, item.official_code, item.name, former))
+        elif item.kind == "title_name" and item.series and item.level:
+            for name in (item.name, *former):
+                title_levels.setdefault((item.series, squeeze(name)), set()).add(item.level)
+    if region_known is None:
+        region_known = frozenset(db.session.scalars(select(Region.code))).__contains__
+    return RecordContext(books, series, title_levels, region_known, today, scope or ScopeRules(), **settings)
+
+
+def codes(kind: str) -> list[CodeItem]:
+    """The active entries of one code table, in their order."""
+    return list(db.session.scalars(select(CodeItem).where(CodeItem.kind == kind, CodeItem.active)
+                                   .order_by(CodeItem.sort, CodeItem.id)))
+
+
+def code_names(kind: str) -> dict[str, str]:
+    return {c.key: c.name for c in codes(kind)}

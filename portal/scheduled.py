@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.audit import verify_chain
+from portal.clock import CHINA
 from portal.domain.workdays import working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
 from portal.extensions import db
@@ -25,10 +26,9 @@ from portal.models import (Campaign, Certificate, ImportJob, InternalNotice, Job
 from portal.models._types import utcnow
 from portal.notices.services import entry_states
 from portal.notices.workdays import load_overrides
-from portal.review.services import DEADLINE_LEVELS
+from portal.workflow import DEADLINE_LEVELS
 from portal.stats.cube import ensure_fresh
 
-CHINA = timezone(timedelta(hours=8))
 REMIND_WORKING_DAYS = 3
 DETAIL_MAX = 2000
 UNIT_TYPES = ("unit", "talent_center")

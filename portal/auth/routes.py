@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth.forms import LoginForm, PasswordChangeForm
 from portal.auth.services import authenticate, change_password, end_sessions
 from portal.extensions import db, limiter
-from portal.templating import beijing_time
+from portal.clock import china_time
 
 bp = Blueprint("auth", __name__)
 
@@ -45,7 +45,7 @@ def login():
             next_url = _safe_next(request.args.get("next"))
             start_session(result.user)
             if result.previous is not None:
-                flash(f"上次登录：{beijing_time(result.previous.at)}（北京时间），地址 {result.previous.address}。"
+                flash(f"上次登录：{china_time(result.previous.at)}（北京时间），地址 {result.previous.address}。"
                       "如非本人操作，请立即修改密码。", "info")
             else:
                 flash("这是您的账户首次登录。", "info")

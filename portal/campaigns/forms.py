@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.campaigns.services import LEVEL_ORDER, LEVEL_SHORT_NAMES, CampaignInput
 from portal.notices.forms import DateText
 from portal.notices.services import MAX_DAYS, MIN_DAYS
-from portal.review.services import DEADLINE_LEVELS
+from portal.workflow import DEADLINE_LEVELS
 
 
 def _deadline(level: str) -> DateText:

@@ -1,10 +1,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal import clock
 from portal.campaigns import services
 from portal.campaigns.forms import CampaignForm
 from portal.models import Campaign
-from portal.review.services import DEADLINE_LEVELS, today, trail
+from portal.workflow import DEADLINE_LEVELS, trail
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -45,7 +46,7 @@ def index():
         "campaigns/index.html", campaigns=campaigns,
         deadlines={c.id: {d.level: d.due_date for d in c.deadlines} for c in campaigns},
         applying_id=applying.id if applying is not None else None, may_edit=services.may_edit,
-        levels=services.LEVEL_ORDER, level_names=services.LEVEL_SHORT_NAMES, today=today())
+        levels=services.LEVEL_ORDER, level_names=services.LEVEL_SHORT_NAMES, today=clock.today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -77,7 +78,7 @@ def show(campaign_id: int):
         "campaigns/show.html", campaign=campaign, editable=services.may_edit(campaign, current_user),
         due={d.level: d.due_date for d in campaign.deadlines}, levels=services.LEVEL_ORDER,
         level_names=services.LEVEL_SHORT_NAMES,
-        deadline_levels=DEADLINE_LEVELS, today=today(), history=trail("campaign", campaign.id),
+        deadline_levels=DEADLINE_LEVELS, today=clock.today(), history=trail("campaign", campaign.id),
         field_labels=services.FIELD_LABELS)
 
 

@@ -1,7 +1,7 @@
 """Collection campaigns (采集任务): the scope window and the per-level deadlines an office sets.
 
 The review and entry features find the open campaign of the nearest body up the organisation
-chain (portal.review.services.campaign_for_org); this module is where offices create and change
+chain (portal.workflow.campaign_for_org); this module is where offices create and change
 those campaigns. Every change is appended to the signed trail ("campaign_create"/"campaign_update").
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from portal.domain.workflow import REVIEW_STATUSES
 from portal.extensions import db
 from portal.models import Campaign, CampaignDeadline, Organization
 from portal.models.org import OFFICE_TYPES
-from portal.review.services import DEADLINE_LEVELS, LEVEL_NAMES, campaign_for_org
+from portal.workflow import DEADLINE_LEVELS, LEVEL_NAMES, campaign_for_org
 
 MANAGER_ROLES = ("county_office", "city_office", "province_office", "admin")
 

@@ -7,14 +7,14 @@ it covers and the SHA-256 of the signed file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from portal.clock import china_time, in_china
 from portal.documents.pdf import qr_svg_data_uri, render_pdf
-from portal.documents.signing import CHINA_TZ
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -111,23 +111,12 @@ class ReviewSheet:
     issued_at: datetime
 
 
-def beijing(moment: datetime) -> datetime:
-    """A stored time in Beijing time; naive values are UTC (SQLite returns them so)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA_TZ)
-
-
 def _cn_date(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = beijing(value).date()
+        value = in_china(value).date()
     return f"{value.year}年{value.month}月{value.day}日"
-
-
-def _cn_time(value: datetime | None) -> str:
-    return beijing(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
 def _iso_date(value: date | None) -> str:
@@ -139,7 +128,7 @@ def _environment() -> Environment:
     # A plain Jinja environment: builders run without an app or a request (CLI, benchmarks).
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
     env.filters["cn_date"] = _cn_date
-    env.filters["cn_time"] = _cn_time
+    env.filters["china_time"] = china_time
     env.filters["iso_date"] = _iso_date
     return env
 

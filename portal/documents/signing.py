@@ -11,7 +11,7 @@ import fcntl
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,8 +39,6 @@ CA_CERT_FILE = "ca-cert.pem"
 CA_VALIDITY = timedelta(days=20 * 365)
 ORG_CERT_YEARS = 3
 
-# Signing times are shown in Beijing time whatever the server's time zone.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 # Stamp box in PDF points. A document marks where its seal goes with an element id="seal" (the
 # "单位（盖章）" line; WeasyPrint writes ids as named destinations); without one the stamp goes

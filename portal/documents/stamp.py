@@ -20,7 +20,7 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.stamp import TextStamp, TextStampStyle
 
 from .fonts import stamp_font_file
-from .signing import CHINA_TZ
+from portal.clock import in_china
 
 STAMP_COLOR = (0.75, 0.05, 0.05)
 FONT_SIZE = 10
@@ -80,7 +80,7 @@ class _ChinaTimeStampStyle(TextStampStyle):
     def create_stamp(self, writer, box, text_params):
         params = dict(text_params)
         signed_at = datetime.strptime(params["ts"], self.timestamp_format)
-        params["ts"] = signed_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        params["ts"] = in_china(signed_at).strftime("%Y-%m-%d %H:%M:%S")
         return TextStamp(writer=writer, style=self, box=box, text_params=params)
 
 

@@ -16,6 +16,8 @@ from .text import clean
 EXCEL_BASE = date(1899, 12, 30)
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 
+YEAR_ALONE = (1900, 2100)
+
 ACCEPTED_FORMATS = "YYYYMMDD、YYYY-MM-DD、YYYY/M/D、YYYY.M.D、YYYY年M月D日"
 
 # re.ASCII: \d must not accept other scripts' digits, which date() would silently read.
@@ -58,6 +60,19 @@ def _from_serial(serial: int, field: str, shown: str) -> DateResult:
     return DateResult(value, f"已将Excel日期序号{shown}识别为{format_iso(value)}", [])
 
 
+def _year_only(field: str, shown: str) -> DateResult:
+    return DateResult(None, None, [error(
+        field, "date_year_only", f"“{shown}”只有年份，请填写完整日期（年月日），例如{shown}1119",
+    )])
+
+
+def _from_number(serial: int, field: str, shown: str) -> DateResult:
+    # A year typed alone ("2012") would be a valid serial (1905-07-04); no certificate date is that old.
+    if len(shown) == 4 and YEAR_ALONE[0] <= serial <= YEAR_ALONE[1]:
+        return _year_only(field, shown)
+    return _from_serial(serial, field, shown)
+
+
 def _format_error(field: str, shown: str) -> DateResult:
     return DateResult(None, None, [error(
         field, "date_format", f"日期“{shown}”格式无法识别，应为{ACCEPTED_FORMATS}之一，例如20191119",
@@ -79,18 +94,18 @@ def _parse(value, field: str) -> DateResult:
             value = shown  # an 8-digit number is a YYYYMMDD date typed into a number cell
         else:
             # A fraction is the time of day in an Excel serial; the date is its whole part.
-            return _from_serial(math.floor(value), field, shown)
+            return _from_number(math.floor(value), field, shown)
     elif isinstance(value, int):
         if len(str(value)) == 8:
             value = str(value)
         else:
-            return _from_serial(value, field, str(value))
+            return _from_number(value, field, str(value))
 
     text = clean(value)
     if not text:
         return DateResult(None, None, [])
     if text.isascii() and text.isdigit() and len(text) <= 5:
-        return _from_serial(int(text), field, text)
+        return _from_number(int(text), field, text)
 
     match = (
         _COMPACT.fullmatch(text)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime
 from operator import mul
 
+from portal import clock
+
 from .problems import Problem, error, has_errors, warning
 from .text import clean
 
@@ -105,7 +107,7 @@ def check_resident_id(
     today: date | None = None,
 ) -> IdNumberResult:
     """Check a 居民身份证 number; a 15-digit old number is converted to 18 digits."""
-    today = today or date.today()
+    today = today or clock.today()
     if type(raw) is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST_CHARS:
         # The usual cell: 17 ASCII digits and a digit or X, nothing to clean, no number damage.
         return _resident_checks(raw.upper() if raw[17] == "x" else raw, field, region_known, today)

@@ -14,10 +14,6 @@ DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
 _CELL = re.compile(r"^\s*(\d{6})(\d{6})?\s*(\D.*)?$")
 
 
-def subtree_prefix(region_code: str, office_type: str) -> str:
-    return region_code[: SUBTREE_DIGITS[office_type]]
-
-
 def parse_region_cell(value, field: str = "region_code") -> tuple[str | None, list[Problem]]:
     """Read "370000" or the template's "370000000000山东省本级" as the 6-digit code."""
     text = str(value or "").strip()
@@ -39,8 +35,3 @@ def _known_codes() -> frozenset[str]:
 def is_province_prefix(prefix: str) -> bool:
     """Whether two digits name a province-level region (11 北京 … 82 澳门) in the shipped list."""
     return prefix + "0000" in _known_codes()
-
-
-def is_known_region(code: str) -> bool:
-    """Whether a 6-digit code ever existed (current or retired) in the shipped region list."""
-    return code in _known_codes()

@@ -94,10 +94,6 @@ def notice_period(start: date, days: int = 5, overrides: Overrides | None = None
     return NoticePeriod(start, current, days, _any_provisional(start, current, overrides))
 
 
-def notice_end_date(start: date, days: int = 5, *, overrides: Overrides | None = None) -> date:
-    return notice_period(start, days, overrides).end
-
-
 def working_days_between(start: date, end: date, overrides: Overrides | None = None) -> int:
     """Working days from ``start`` to ``end``, both included; 0 when ``end`` is before ``start``."""
     start, end = _as_date(start), _as_date(end)

@@ -1,6 +1,6 @@
 """Entry forms. Choices are filled from the code tables per request; the rules that decide
-whether a value is right live in portal/domain and run in entry/services.py, so the inline
-check, the save and the importer say the same thing."""
+whether a value is right are portal/domain/records.py's, which the inline check, the save and
+the importer all call, so they say the same thing."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional

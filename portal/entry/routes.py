@@ -3,7 +3,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_login import current_user, login_required
 from markupsafe import escape
 
-from portal import uploads
+from portal import uploads, workflow
 from portal.access import get_scoped_or_404
 from portal.domain.problems import ERROR
 from portal.entry import services
@@ -13,10 +13,8 @@ from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
-from portal.review import services as review
-from portal.review.evidence import gaps_of
-from portal.review.queue import pending_count
-from portal.review.services import ENTRY_STATUSES, WorkflowError
+from portal.evidence import gaps_of
+from portal.workflow import ENTRY_STATUSES, WorkflowError
 
 bp = Blueprint("entry", __name__, url_prefix="/entry")
 
@@ -73,7 +71,7 @@ def staff():
     elif wants_fragment():
         template = "entry/_staff_rows.html"
     return render_template(template, persons=page.persons, counts=page.counts, accounts=page.accounts, q=q,
-                           next_after=page.next_after, pending=pending_count(current_user))
+                           next_after=page.next_after, pending=workflow.pending_count(current_user))
 
 
 @bp.get("/staff/export.xlsx")
@@ -115,17 +113,17 @@ def accounts():
 def person(person_id: int):
     person = _entrant_person(person_id)
     certs = services.certificates_of(person)
-    fixes = {c.id: [FIX_LABELS.get(f, f) for f in review.fix_fields_of_last_return(c.id)]
+    fixes = {c.id: [FIX_LABELS.get(f, f) for f in workflow.fix_fields_of_last_return(c.id)]
              for c in certs if c.status == "returned"}
     return render_template(
-        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=services.evidence_of(person),
+        "entry/person.html", person=person, certs=certs, fixes=fixes, evidence=workflow.evidence_of(person),
         gaps={c.id: gaps_of(c) for c in certs if c.status in ENTRY_STATUSES},
-        kinds=EVIDENCE_KINDS, flags=review.blacklist_flags(person.id, person.org_id),
-        commitment=review.COMMITMENT_TEXT,
-        edit_refusal=lambda c: review.edit_refusal(c, current_user), identity_locked=services.identity_locked(
-            person, current_user), campaign=review.campaign_for_org(person.org),
-        trail=review.trail("person", person.id),
-        labels=PERSON_LABELS | review.TRAIL_KEYS, fix_labels=FIX_LABELS)
+        kinds=EVIDENCE_KINDS, flags=workflow.blacklist_flags(person.id, person.org_id),
+        commitment=workflow.COMMITMENT_TEXT,
+        edit_refusal=lambda c: workflow.edit_refusal(c, current_user), identity_locked=services.identity_locked(
+            person, current_user), campaign=workflow.campaign_for_org(person.org),
+        trail=workflow.trail("person", person.id),
+        labels=PERSON_LABELS | workflow.TRAIL_KEYS, fix_labels=FIX_LABELS)
 
 
 @bp.route("/persons/<int:person_id>/edit", methods=["GET", "POST"])
@@ -143,7 +141,9 @@ def _person_form(person: Person | None):
     errors, notes = {}, {}
     if request.method == "POST":
         data = services.person_input(request.form, person, locked)
-        values, problems = services.check_person(data, person, locked)
+        # An inline check of another field shows nothing of the registry: no lookup spent on it.
+        values, problems = services.check_person(data, person, locked, current_user,
+                                                 registry=request.form.get("validate", "id_number") == "id_number")
         if "validate" in request.form:
             return _field_feedback(problems, request.form["validate"])
         errors, notes = _split(problems)
@@ -180,13 +180,13 @@ def edit_certificate(cert_id: int):
 
 
 def _certificate_form(person: Person, cert: Certificate | None):
-    refusal = review.edit_refusal(cert, current_user) if cert is not None else None
+    refusal = workflow.edit_refusal(cert, current_user) if cert is not None else None
     form = CertificateForm(data=services.certificate_form_data(cert) | {"version": cert.version}
                            if cert is not None and request.method == "GET" else None)
     services.fill_certificate_choices(form)
     action = (url_for("entry.edit_certificate", cert_id=cert.id) if cert is not None
               else url_for("entry.new_certificate", person_id=person.id))
-    campaign = review.campaign_of(cert) if cert is not None else review.campaign_for_org(person.org)
+    campaign = workflow.campaign_of(cert) if cert is not None else workflow.campaign_for_org(person.org)
     errors, notes = {}, {}
     if request.method == "POST":
         values, problems = services.check_certificate(request.form, person, cert, campaign)
@@ -207,13 +207,13 @@ def _certificate_form(person: Person, cert: Certificate | None):
         for name, field_errors in form.errors.items():
             errors.setdefault(name, []).extend(field_errors)
         flash("职称信息有误，未保存；请按提示修改。", "error")
-    fixes = review.fix_fields_of_last_return(cert.id) if cert is not None and cert.status == "returned" else []
-    evidence = services.evidence_of(person) if cert is not None else {}
+    fixes = workflow.fix_fields_of_last_return(cert.id) if cert is not None and cert.status == "returned" else []
+    evidence = workflow.evidence_of(person) if cert is not None else {}
     return render_template(
         "entry/certificate_form.html", form=form, person=person, cert=cert, action=action, errors=errors,
         notes=notes, refusal=refusal, title_names=services.title_names(), fixes=fixes, fix_labels=FIX_LABELS,
         evidence=evidence, kinds={k: v for k, v in EVIDENCE_KINDS.items() if k != "photo"},
-        campaign=campaign, deadlines=review.deadlines_of(campaign))
+        campaign=campaign, deadlines=workflow.deadlines_of(campaign))
 
 
 @bp.post("/certificates/<int:cert_id>/submit")
@@ -222,7 +222,7 @@ def submit(cert_id: int):
     cert = get_scoped_or_404(Certificate, cert_id)
     form = SubmitForm()
     try:
-        cert = review.submit(cert.id, current_user, form.version.data, bool(form.commitment.data))
+        cert = workflow.submit(cert.id, current_user, form.version.data, bool(form.commitment.data))
     except WorkflowError as refused:
         flash(refused.message, "error")
     else:

@@ -8,41 +8,28 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit, uploads
+from portal import audit, clock, lookups, uploads
 from portal.access import scoped
+from portal.domain import records
 from portal.documents.xlsx_list import MAX_ROWS
-from portal.domain.dates import format_iso, parse_date
-from portal.domain.idnumber import check_id_document, cross_check, mask_id
-from portal.domain.names import check_person_name
+from portal.domain.dates import format_iso
+from portal.domain.idnumber import mask_id
 from portal.domain.passwords import generate_password
-from portal.domain.problems import ERROR, Problem, error, has_errors, warning
-from portal.domain.regions import parse_region_cell
-from portal.domain.scope import HANDLING_STATUSES, check_scope
+from portal.domain.problems import Problem, error, has_errors
+from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.text import clean
-from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS, base_level
+from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import status_label
 from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
 from portal.extensions import db
-from portal.models import Certificate, CodeItem, EvidenceFile, Organization, Person, Region, User
+from portal.models import Certificate, EvidenceFile, Organization, Person, Region, User
 from portal.models.evidence import EVIDENCE_KINDS
-from portal.review.services import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules, today
+from portal.reference import code_names, codes, record_context
+from portal.workflow import ENTRY_STATUSES, WorkflowError, edit_refusal, scope_rules
 
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_SOCIAL_SECURITY = re.compile(r"[0-9A-Z]{6,32}")
 
 
 # --- code tables ------------------------------------------------------------------------------
-
-def codes(kind: str) -> list[CodeItem]:
-    return list(db.session.scalars(select(CodeItem).where(CodeItem.kind == kind, CodeItem.active)
-                                   .order_by(CodeItem.sort, CodeItem.id)))
-
-
-def code_names(kind: str) -> dict[str, str]:
-    return {c.key: c.name for c in codes(kind)}
-
 
 def _choices(kind: str, blank: str = "（未填）") -> list[tuple[str, str]]:
     return [("", blank)] + [(c.key, c.name) for c in codes(kind)]
@@ -69,10 +56,6 @@ def title_names() -> list[str]:
 
 # --- persons -------------------------------------------------------------------------------------
 
-def _region_known(code: str) -> bool:
-    return db.session.get(Region, code) is not None
-
-
 def identity_locked(person: Person | None, user) -> bool:
     """Name and ID travel with every reported certificate: once one has gone up, they are fixed."""
     if person is None or person.id is None:
@@ -94,78 +77,43 @@ def person_input(form_data, person: Person | None, locked: bool) -> dict:
     return data
 
 
-def _optional_pattern(problems, values, data, name, pattern, message, upper=False):
-    text = clean(data.get(name))
-    if upper:
-        text = text.upper()
-    if text and not pattern.fullmatch(text):
-        problems.append(error(name, f"{name}_format", message))
-    values[name] = text or None
+def _region_known(code: str) -> bool:
+    return db.session.get(Region, code) is not None
 
 
-def check_person(data, person: Person | None = None, locked: bool = False) -> tuple[dict, list[Problem]]:
-    """Validate the basic-information fields; returns model values and every problem found."""
-    problems: list[Problem] = []
-    values: dict = {}
-    id_types = code_names("id_type")
+def _context(campaign=None):
+    return record_context(today=clock.today(), scope=scope_rules(campaign), region_known=_region_known)
 
-    name, found = check_person_name(data.get("name"))
-    problems += found
-    values["name"] = name
 
-    id_type = clean(data.get("id_type")) or "resident_id"
-    if id_type not in id_types:
-        problems.append(error("id_type", "id_type_unknown", "请选择证件类型"))
-        id_checked = None
-    else:
-        id_checked = check_id_document(id_types[id_type], data.get("id_number"), region_known=_region_known)
-        problems += id_checked.problems
-    values["id_type"] = id_type
-    values["id_number"] = id_checked.value if id_checked else None
+def _id_taken(values: dict, person: Person | None) -> Problem | None:
+    clash = db.session.scalar(select(Person.id).where(
+        Person.id_type == values["id_type"], Person.id_number == values["id_number"],
+        Person.id != (person.id if person is not None and person.id else 0)))
+    if clash is None:
+        return None
+    return error("id_number", "id_taken",
+                 "该证件号码已在平台登记（可能属于其他单位的人员），请勿重复录入；如有疑问请联系单位或职改办核实")
 
-    birth = parse_date(data.get("birth_date"), field="birth_date", not_after=today())
-    problems += birth.problems
-    sex = clean(data.get("sex")) or None
-    if sex not in (None, "男", "女"):
-        problems.append(error("sex", "sex_unknown", "性别应为男或女"))
-        sex = None
-    if id_checked is not None and id_checked.ok and id_checked.birth_date is not None:
-        problems += cross_check(id_checked, birth.value, sex)
-        values["birth_date"] = birth.value or id_checked.birth_date
-        values["sex"] = sex or id_checked.sex
-    else:
-        values["birth_date"] = birth.value
-        values["sex"] = sex
-    if values["id_number"] and not has_errors(p for p in problems if p.field == "id_number"):
-        clash = db.session.scalar(select(Person.id).where(
-            Person.id_type == id_type, Person.id_number == values["id_number"],
-            Person.id != (person.id if person is not None and person.id else 0)))
-        if clash is not None:
-            problems.append(error("id_number", "id_taken",
-                                  "该证件号码已在平台登记（可能属于其他单位的人员），请勿重复录入；如有疑问请联系单位或职改办核实"))
 
+def check_person(data, person: Person | None = None, locked: bool = False, user=None, *, registry: bool = True
+                 ) -> tuple[dict, list[Problem]]:
+    """The record rules on the basic-information fields, then what the database says: a number
+    already registered (unless the caller asks the registry its own way; counted against the
+    account's lookup limit) and a locked identity."""
+    values, problems = records.check_person(data, _context())
+    if registry and values["id_number"] and not records.identity_blocked(problems):
+        if lookups.allow(user.id if user is not None else None, "entry"):
+            taken = _id_taken(values, person)
+            if taken is not None:
+                problems.append(taken)
+        else:
+            problems.append(lookups.refusal("id_number"))
     if locked and person is not None:
         for key in IDENTITY_FIELDS:
             new, old = values.get(key), getattr(person, key)
             if new is not None and new != old:
                 problems.append(error(key, "identity_locked",
                                       f"{PERSON_LABELS[key]}已随证书上报并锁定，不能修改；如需更正，请联系上级审核部门退回后修改"))
-
-    for kind in ("unit_nature", "education", "degree", "affiliation"):
-        key = clean(data.get(kind)) or None
-        if key is not None and key not in code_names(kind):
-            problems.append(error(kind, f"{kind}_unknown", f"请从列表中选择{PERSON_LABELS[kind]}"))
-            key = None
-        values[kind] = key
-
-    values["employer_name"] = clean(data.get("employer_name"))[:128] or None
-    _optional_pattern(problems, values, data, "social_security_no", _SOCIAL_SECURITY,
-                      "社保卡号应为6–32位数字或字母", upper=True)
-    phone = clean(data.get("phone")).replace(" ", "")
-    if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
-        problems.append(error("phone", "phone_format", f"手机号应为11位手机号码（或带区号的座机号码），实际为“{phone}”"))
-    values["phone"] = phone or None
-    _optional_pattern(problems, values, data, "email", _EMAIL, "邮箱格式不正确，例如 zhang@example.com")
     return values, problems
 
 
@@ -205,107 +153,17 @@ def save_person(person: Person | None, values: dict, user, org: Organization) ->
 
 # --- certificates --------------------------------------------------------------------------------
 
-def _date(problems, values, data, name, required=False):
-    result = parse_date(data.get(name), field=name, not_after=today())
-    problems += result.problems
-    if required and result.value is None and not result.problems:
-        problems.append(error(name, f"{name}_required", f"请填写{CERT_LABELS[name]}"))
-    values[name] = result.value
-
-
-def _required_text(problems, values, data, name):
-    text = clean(data.get(name))
-    if not text:
-        problems.append(error(name, f"{name}_required", f"请填写{CERT_LABELS[name]}"))
-    values[name] = text or None
-
-
-def _region(problems, values, data, name):
-    code, found = parse_region_cell(data.get(name), field=name)
-    problems += found
-    if code and not _region_known(code):
-        problems.append(warning(name, "region_unknown", f"行政区划代码{code}不在代码表中，请核对"))
-    values[name] = code
-
-
 def check_certificate(data, person: Person, cert: Certificate | None, campaign) -> tuple[dict, list[Problem]]:
-    """Validate every certificate field, then the campaign scope; returns values and problems."""
-    problems: list[Problem] = []
-    values: dict = {}
-
-    cert_no = clean(data.get("cert_no")).replace(" ", "") or None
-    if cert_no is None:
-        problems.append(warning("cert_no", "cert_no_missing", "未填写证书编号：网上核验时需要证书编号，请尽量填写"))
-    elif person.id is not None:
+    """The record rules on every certificate field (with the campaign scope), then the database:
+    the same certificate number already registered for this person."""
+    values, problems = records.check_certificate(data, _context(campaign), birth_date=person.birth_date)
+    cert_no = values["cert_no"]
+    if cert_no and person.id is not None:
         clash = db.session.scalar(select(Certificate.id).where(
             Certificate.person_id == person.id, Certificate.cert_no == cert_no,
             Certificate.id != (cert.id if cert is not None and cert.id else 0)))
         if clash is not None:
             problems.append(error("cert_no", "cert_no_duplicate", f"该人员已登记过证书编号为{cert_no}的证书，请勿重复录入"))
-    values["cert_no"] = cert_no
-
-    series_names = code_names("title_series")
-    series = clean(data.get("series"))
-    if series not in series_names:
-        problems.append(error("series", "series_required", "请从列表中选择职称系列"))
-    values["series"] = series or None
-
-    level = clean(data.get("level"))
-    if level not in LEVELS + JUNIOR_SUBLEVELS:
-        problems.append(error("level", "level_required", "请选择职称级别：正高级、副高级、中级、初级（助理级、员级）"))
-    values["level"] = level or None
-
-    _required_text(problems, values, data, "title_name")
-    if values["title_name"] and series in series_names and level:
-        known = [c for c in codes("title_name") if c.name == values["title_name"]]
-        if known and not any(c.series == series and base_level(c.level or "") == base_level(level) for c in known):
-            problems.append(warning("title_name", "title_mismatch",
-                                    f"职称名称“{values['title_name']}”与所选系列、级别不一致，请核对"))
-
-    methods = code_names("obtain_method")
-    method = clean(data.get("obtain_method"))
-    if method not in methods:
-        problems.append(error("obtain_method", "obtain_method_required", "请选择取得方式"))
-    values["obtain_method"] = method or None
-
-    _date(problems, values, data, "issue_date", required=True)
-    _date(problems, values, data, "grant_date")
-    _date(problems, values, data, "first_appointment_date")
-    if values["grant_date"] and values["issue_date"] and values["grant_date"] > values["issue_date"]:
-        problems.append(warning("grant_date", "grant_after_issue", "授予时间晚于发证日期，请核对"))
-
-    year_text = clean(data.get("review_year"))
-    values["review_year"] = None
-    if year_text:
-        if not (year_text.isascii() and year_text.isdigit() and 1950 <= int(year_text) <= today().year):
-            problems.append(error("review_year", "review_year_format",
-                                  f"评审年度应为1950至{today().year}之间的四位年份，实际为“{year_text}”"))
-        else:
-            values["review_year"] = int(year_text)
-    elif values["issue_date"]:
-        values["review_year"] = values["issue_date"].year
-
-    specialty = clean(data.get("has_review_specialty"))
-    values["has_review_specialty"] = {"1": True, "0": False}.get(specialty)
-    for name in ("review_specialty", "local_review_specialty", "review_committee_name",
-                 "approval_doc_no", "approval_department", "employer_at_grant"):
-        values[name] = clean(data.get(name)) or None
-    if values["has_review_specialty"] and not values["review_specialty"]:
-        problems.append(error("review_specialty", "review_specialty_required", "评审活动设置了评审专业时，请填写评审专业名称"))
-    _required_text(problems, values, data, "issuing_authority")
-    _region(problems, values, data, "evaluation_region_code")
-    _region(problems, values, data, "issuing_region_code")
-
-    handling = clean(data.get("handling_status")) or None
-    if handling is not None and handling not in HANDLING_STATUSES:
-        problems.append(error("handling_status", "handling_status_unknown", "请从列表中选择证书办理状态"))
-        handling = None
-    values["handling_status"] = handling
-
-    # One message per field: a date already refused (or missing) needs no "请填写" from the scope check.
-    refused = {p.field for p in problems if p.severity == ERROR}
-    problems += [p for p in check_scope(values, scope_rules(campaign))
-                 if not (p.code == "scope_date_missing" and refused & {"issue_date", "grant_date"})]
     return values, problems
 
 
@@ -418,13 +276,6 @@ def _staff_details(ids: list[int]) -> tuple[dict[int, dict[str, int]], set[int]]
 
 # --- evidence ------------------------------------------------------------------------------------
 
-def evidence_of(person: Person) -> dict:
-    """Evidence files of a person: {(certificate id or None, kind): EvidenceFile}."""
-    files = db.session.scalars(select(EvidenceFile).where(EvidenceFile.person_id == person.id)
-                               .order_by(EvidenceFile.id))
-    return {(f.certificate_id, f.kind): f for f in files}
-
-
 def add_evidence(user, person: Person, cert: Certificate | None, kind: str, filename: str, data: bytes) -> EvidenceFile:
     """Check and store one file; it replaces the earlier file of the same kind."""
     if kind not in EVIDENCE_KINDS or (kind == "photo") != (cert is None):
@@ -481,7 +332,7 @@ class AccountLine:
     person_existed: bool = False
 
 
-def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
+def parse_account_lines(text: str, org: Organization, user=None) -> list[AccountLine]:
     """Each line: 姓名, 证件号码[, 手机号] (resident IDs; separated by tab, comma or spaces)."""
     lines = []
     seen: dict[str, int] = {}
@@ -494,8 +345,7 @@ def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
         id_raw = parts[1] if len(parts) > 1 else ""
         phone = parts[2] if len(parts) > 2 else ""
         values, problems = check_person({"name": name_raw, "id_type": "resident_id", "id_number": id_raw,
-                                         "phone": phone}, None)
-        problems = [p for p in problems if p.code != "id_taken"]
+                                         "phone": phone}, None, registry=False)
         item = AccountLine(line_no, values.get("name") or name_raw, values.get("id_number") or id_raw,
                            values.get("phone"), problems)
         if "resident_id" not in id_types:
@@ -505,6 +355,10 @@ def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
             if number in seen:
                 item.problems.append(error("id_number", "id_repeated", f"与第{seen[number]}行的证件号码重复"))
             seen.setdefault(number, line_no)
+            if not lookups.allow(user.id if user is not None else None, "accounts"):
+                item.problems.append(lookups.refusal())
+                lines.append(item)
+                continue
             existing = db.session.scalar(select(Person).where(Person.id_type == "resident_id",
                                                               Person.id_number == number))
             if existing is not None and existing.org_id != org.id:
@@ -524,13 +378,14 @@ def parse_account_lines(text: str, org: Organization) -> list[AccountLine]:
     return lines
 
 
+
 MAX_ACCOUNT_LINES = 200
 
 
 def create_accounts(user, text: str) -> tuple[list[AccountLine], str | None]:
     """All or nothing: if any line has an error, nothing is created and every line says why."""
     org = user.org
-    lines = parse_account_lines(text, org)
+    lines = parse_account_lines(text, org, user)
     if not lines:
         return lines, "请粘贴至少一行人员名单"
     if len(lines) > MAX_ACCOUNT_LINES:
@@ -542,7 +397,7 @@ def create_accounts(user, text: str) -> tuple[list[AccountLine], str | None]:
                                                         Person.id_number == line.id_number))
         if person is None:
             values, _ = check_person({"name": line.name, "id_type": "resident_id", "id_number": line.id_number,
-                                      "phone": line.phone}, None)
+                                      "phone": line.phone}, None, registry=False)
             person = Person(**(values | {"org_id": org.id, "unit_region_code": org.region_code,
                                          "employer_name": org.name, "id_tail": line.id_number[-4:]}))
             db.session.add(person)

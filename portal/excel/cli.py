@@ -19,6 +19,7 @@ from portal.imports.pipeline import Importer, Report
 from portal.imports.reader import WorkbookError, sniff
 from portal.models import ImportJob, Organization
 from portal.models._types import utcnow
+from portal.workflow import campaign_for_org, scope_rules
 
 
 def _org(code: str | None) -> Organization | None:
@@ -58,8 +59,8 @@ def import_xlsx_command(path: Path, org_code: str | None, dry_run: bool, report_
     if org is None and not dry_run:
         raise click.ClickException("导入需要指定持有单位：--org 组织代码（只检查请加 --dry-run）")
     data = path.read_bytes()
-    campaign = jobs.open_campaign(org)
-    importer = Importer(org=org, rules=jobs.scope_rules(campaign), max_rows=jobs.max_rows(),
+    campaign = campaign_for_org(org)
+    importer = Importer(org=org, rules=scope_rules(campaign), max_rows=jobs.max_rows(),
                         campaign_id=campaign.id if campaign else None)
     mode = "all" if all_or_nothing else "valid"
     try:

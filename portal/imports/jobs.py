@@ -16,15 +16,15 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from portal.domain.scope import ScopeRules
 from portal.extensions import db
 from portal.imports.annotate import build_annotated
 from portal.imports.pipeline import Importer, Report
 from portal.imports.reader import MAX_ROWS, WorkbookError, sniff
-from portal.models import Campaign, ImportJob, Organization
+from portal.models import ImportJob, Organization
 from portal.models._types import utcnow
+from portal.workflow import campaign_for_org, scope_rules
 
 log = logging.getLogger("portal.imports")
 STALE_AFTER = timedelta(minutes=30)
@@ -67,25 +67,6 @@ def create_job(data: bytes, filename: str, org: Organization | None, user=None) 
     return job
 
 
-def open_campaign(org: Organization | None) -> Campaign | None:
-    """The open campaign nearest above (or at) the organisation: the one its data are collected for."""
-    if org is None:
-        return None
-    chain_ids = [o.id for o in org.chain()]
-    campaigns = {c.org_id: c for c in db.session.scalars(
-        select(Campaign).where(Campaign.org_id.in_(chain_ids), Campaign.is_open.is_(True)).order_by(Campaign.id))}
-    for org_id in chain_ids:
-        if org_id in campaigns:
-            return campaigns[org_id]
-    return None
-
-
-def scope_rules(campaign: Campaign | None) -> ScopeRules:
-    if campaign is None:
-        return ScopeRules()
-    return ScopeRules.of_campaign(campaign, campaign.org.region_code if campaign.org else None)
-
-
 def start(job_id: int, action: str, *, background: bool) -> None:
     """Run `action` ("check" or "commit") now, or in a worker thread when `background`."""
     app = current_app._get_current_object()
@@ -124,9 +105,9 @@ def _run(job_id: int, action: str) -> None:
     sqlite = db.engine.dialect.name == "sqlite"
     progress = None if (write and sqlite) else (lambda done, total: _set(job_id, rows_done=done, rows_expected=total))
     org = job.org
-    campaign = open_campaign(org)
+    campaign = campaign_for_org(org)
     importer = Importer(org=org, rules=scope_rules(campaign), max_rows=max_rows(), progress=progress,
-                        campaign_id=campaign.id if campaign else None)
+                        campaign_id=campaign.id if campaign else None, account_id=job.user_id)
     path, kind, filename, user = stored_path(job), job.file_kind, job.filename, job.user
     mode = job.mode or "valid"
     try:

@@ -60,6 +60,11 @@ class Layout:
     optional: frozenset[str] = frozenset()
     # The template's own sample row: a row equal to it is an example, not data.
     example_id_numbers: frozenset[str] = frozenset()
+    # A 职称系列 outside the list: refused (national template) or kept as typed with a warning
+    # (Rizhao: "按照取得职称证书所显示的职称系列如实填写").
+    series_strict: bool = True
+    # How the template asks for dates: "compact" YYYYMMDD or "iso" YYYY-MM-DD.
+    date_style: str = "compact"
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -115,6 +120,7 @@ RIZHAO = Layout(
         ("发证机构", "issuing_authority"), ("评审机构", "review_committee_name"),
     )),
     example_id_numbers=frozenset({"370102197308291817"}),
+    series_strict=False,
 )
 
 SHAANXI = Layout(
@@ -129,6 +135,7 @@ SHAANXI = Layout(
         ("评审委员会名称", "review_committee_name"), ("联系电话", "phone"),
     )),
     optional=frozenset({"seq"}),
+    date_style="iso",
 )
 
 LAYOUTS = (NATIONAL, RIZHAO, SHAANXI)
@@ -187,9 +194,3 @@ def match_header(cells: list) -> HeaderMatch | None:
             ))
     return best[1]
 
-
-def header_for(layout: Layout, field: str) -> str:
-    for column in layout.columns:
-        if column.field == field:
-            return column.header
-    return FIELD_HEADERS.get(field, (field,))[0]

@@ -20,17 +20,19 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from portal import audit
+from portal import audit, clock, lookups
 from portal.domain.problems import ERROR, Problem, error, warning
 from portal.domain.scope import ScopeRules
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
 from portal.extensions import db
 from portal.imports.layouts import Layout
 from portal.imports.reader import MAX_ROWS, WorkbookError, find_data_sheet
-from portal.imports.reference import Reference
 from portal.imports.rows import CERT_FIELDS, CheckedRow, RowChecker
 from portal.models import Certificate, Organization, Person
 from portal.models._types import utcnow
+from portal.models.verification import (PUBLIC_CERTIFICATE_FIELDS, PUBLISHED_STATUSES, record_certificate_corrections,
+                                        record_person_corrections)
+from portal.reference import record_context
 
 CHUNK = 1000
 LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit
@@ -138,13 +140,14 @@ def _among(column, values: list):
 class Importer:
     def __init__(self, *, org: Organization | None, rules: ScopeRules | None = None, today: date | None = None,
                  max_rows: int = MAX_ROWS, progress: Callable[[int, int], None] | None = None,
-                 campaign_id: int | None = None):
+                 campaign_id: int | None = None, account_id: int | None = None):
         self.org = org
         self.rules = rules or ScopeRules()
-        self.today = today or date.today()
+        self.today = today or clock.today()
         self.max_rows = max_rows
         self.progress = progress
         self.campaign_id = campaign_id
+        self.account_id = account_id  # whose existence-check budget the run spends
         self.status = initial_status(org) if org is not None else "draft"
         self.report = Report()
         # (id_type, id_number) -> person id, for persons found or inserted during this run.
@@ -180,9 +183,14 @@ class Importer:
         report.layout, report.layout_title, report.sheet = layout.key, layout.title, sheet.name
         self._headers = match.headers
         self._cells = {f: get_column_letter(index + 1) for f, index in match.columns.items()}
-        checker = RowChecker(Reference.load(), self.rules, self.today)
+        checker = RowChecker(record_context(
+            today=self.today, scope=self.rules, series_strict=layout.series_strict, date_style=layout.date_style,
+            default_obtain_method="review"))
         self._write, self._mode = write, mode
         if write and db.engine.dialect.name == "postgresql":
+            # One commit per organisation at a time: a second import of the same rows waits here,
+            # then finds the first one's rows and updates them instead of adding them again.
+            db.session.execute(select(Organization.id).where(Organization.id == self.org.id).with_for_update())
             # The lookups below run while this transaction fills the tables; statistics still
             # describe them as they were (often empty), and the planner would scan them whole
             # for every chunk. Index lookups are right for IN-lists of a few hundred keys.
@@ -310,22 +318,30 @@ class Importer:
         keys = {k for _, k in keyed}
         self._load_persons(keys - self._existing_person.keys() - self._person_ids.keys())
         person_ids = {self._existing_person[k][0] for k in keys if k in self._existing_person}
-        by_no, by_attrs = self._load_certificates(person_ids)
+        by_no, by_attrs, locked = self._load_certificates(person_ids)
         numbers = {r.cert["cert_no"] for r, _ in keyed if r.cert.get("cert_no")}
         holders = self._cert_no_holders(numbers)
+        foreign = [row for row, key in keyed if key in self._existing_person and self.org is not None
+                   and self._existing_person[key][1] != self.org.id]
+        # Each "belongs to another unit" answer tells something about another unit's staff.
+        within_budget = lookups.allow(self.account_id, "import", len(foreign)) if foreign else True
         for row, key in keyed:
             existing = self._existing_person.get(key)
             person_id = existing[0] if existing else self._person_ids.get(key)
+            if existing and self.org is not None and existing[1] != self.org.id:
+                # The same words whatever the name: the answer must not confirm another unit's data.
+                row.problems.append(error("id_number", "person_other_unit",
+                                          "该人员不属于本单位：该证件号码已由其他单位登记，不能通过本单位导入；"
+                                          "如该人员已调入本单位，请联系职改办办理") if within_budget
+                                    else lookups.refusal())
+                continue
             if existing and row.person.get("name") and existing[2] != row.person["name"]:
-                if self.org is not None and existing[1] == self.org.id:
+                if person_id in locked:
+                    row.problems.append(error("name", "identity_locked",
+                                              "姓名已随证书上报并锁定，不能修改；如需更正，请联系上级审核部门退回后修改"))
+                else:
                     row.problems.append(warning("name", "person_name_changed",
                                                 f"系统中该证件号码登记的姓名为“{existing[2]}”，导入后将改为“{row.person['name']}”"))
-                else:
-                    row.problems.append(error("name", "person_name_mismatch",
-                                              "该证件号码已在系统中登记，但姓名与本表不一致，请核对姓名和证件号码"))
-            elif existing and self.org is not None and existing[1] != self.org.id:
-                row.problems.append(warning("id_number", "person_other_org",
-                                            "该人员已由其他单位登记，证书将记在本单位名下，人员基本信息不作修改"))
             cert_no = row.cert.get("cert_no")
             holder = holders.get(cert_no) if cert_no else None
             if holder is not None and holder != person_id and row.ok:
@@ -342,9 +358,11 @@ class Importer:
             row.cert.pop("_update_id", None)
             if found is None:
                 continue
-            cert_id, status, org_id = found
+            cert_id, status, org_id, published = found
             if self.org is not None and org_id == self.org.id and status in EDITABLE_STATUSES:
                 row.cert["_update_id"] = cert_id
+                if published is not None:
+                    row.cert["_published"] = published
                 row.problems.append(warning("cert_no" if cert_no else "title_name", "cert_will_update",
                                             f"系统中已有这张证书（{status_label(status)}），导入时将按本表更新，不会重复登记"))
             else:
@@ -364,20 +382,32 @@ class Importer:
                         self._existing_person[(id_type, number)] = (pid, org_id, name)
                     self._person_ids[(id_type, number)] = pid
 
-    def _load_certificates(self, person_ids: set[int]) -> tuple[dict, dict]:
-        by_no, by_attrs = {}, {}
+    def _load_certificates(self, person_ids: set[int]) -> tuple[dict, dict, set[int]]:
+        """Certificates of these persons by number and by attributes, with the public fields of
+        those already published; and the persons whose identity is locked (as on the form: a
+        certificate of theirs has gone up beyond the importing body's own editing)."""
+        by_no, by_attrs, locked = {}, {}, set()
+        editable = set(EDITABLE_STATUSES) | ({"unit_review"} if self.org is not None and self.org.type == "unit"
+                                             else set())
         table = Certificate.__table__
+        columns = ["id", "person_id", "grant_date", "status", "org_id", "approved_at", "verify_token",
+                   *PUBLIC_CERTIFICATE_FIELDS]
         ids = sorted(person_ids)
         for start in range(0, len(ids), LOOKUP_CHUNK):
-            stmt = select(table.c.id, table.c.person_id, table.c.cert_no, table.c.series, table.c.level,
-                          table.c.issue_date, table.c.grant_date, table.c.status, table.c.org_id) \
+            stmt = select(*(table.c[name] for name in columns)) \
                 .where(_among(table.c.person_id, ids[start:start + LOOKUP_CHUNK]))
-            for cid, pid, cert_no, series, level, issued, granted, status, org_id in db.session.execute(stmt):
-                value = (cid, status, org_id)
-                if cert_no:
-                    by_no.setdefault((pid, cert_no), value)
-                by_attrs.setdefault((pid, series, level, issued or granted), value)
-        return by_no, by_attrs
+            for row in db.session.execute(stmt):
+                pid, status = row.person_id, row.status
+                published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
+                    if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
+                    else None
+                value = (row.id, status, row.org_id, published)
+                if row.cert_no:
+                    by_no.setdefault((pid, row.cert_no), value)
+                by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
+                if status not in editable:
+                    locked.add(pid)
+        return by_no, by_attrs, locked
 
     def _cert_no_holders(self, numbers: set[str]) -> dict[str, int]:
         holders = {}
@@ -397,7 +427,7 @@ class Importer:
         org, now = self.org, utcnow()
         persons = Person.__table__
         certificates = Certificate.__table__
-        new_people, updates = {}, {}
+        new_people, updates, renamed = {}, {}, []
         for row in rows:
             key = self._person_key(row)
             if key in self._person_ids:
@@ -405,6 +435,8 @@ class Importer:
                 existing = self._existing_person.get(key)
                 if existing and existing[1] == org.id and pid not in self._updated_persons:
                     updates[pid] = row.person
+                    if row.person.get("name") and row.person["name"] != existing[2]:
+                        renamed.append(pid)
                 continue
             if key not in new_people:
                 new_people[key] = self._person_values(row.person, now)
@@ -415,6 +447,7 @@ class Importer:
             self._load_persons(set(new_people), into_existing=False)
             self.report.counts["persons_inserted"] += len(new_people)
         if updates:
+            record_person_corrections(db.session.connection(), renamed, ("name",))
             stmt = update(persons).where(persons.c.id == bindparam("_id")).values(
                 {f: func.coalesce(bindparam(f"_{f}"), persons.c[f]) for f in PERSON_UPDATE_FIELDS}
                 | {"updated_at": bindparam("_updated_at")})
@@ -441,6 +474,10 @@ class Importer:
             db.session.execute(certificates.insert(), inserts)
             self.report.counts["certificates_inserted"] += len(inserts)
         if cert_updates:
+            # A record published before (approved, then returned) shows 信息已更正 as on the form.
+            record_certificate_corrections(db.session.connection(), [
+                (row.cert["_update_id"], row.cert["_published"], row.cert) for row in rows
+                if row.cert.get("_published")])
             stmt = update(certificates).where(certificates.c.id == bindparam("_id")).values(
                 {f: bindparam(f"_{f}") for f in CERT_FIELDS}
                 | {"updated_at": bindparam("_updated_at"), "version": certificates.c.version + 1})

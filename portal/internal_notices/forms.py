@@ -4,7 +4,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.notices.forms import DateText
-from portal.notices.services import today
+from portal.clock import today
 
 MAX_ATTACHMENTS = 5
 

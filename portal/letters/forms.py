@@ -3,15 +3,16 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.domain.records import check_phone
 from portal.domain.titles import LEVELS
-from portal.notices.objections import check_phone
 
 LEVEL_CHOICES = [SelectChoice("", "全部级别"), *(SelectChoice(level, level) for level in LEVELS)]
 
 
 def _phone(form, field):
-    if field.data and check_phone(field.data):
-        raise ValidationError("请填写有效的手机号码（11位）或带区号的固定电话，如 0633-8000000")
+    _, problems = check_phone(field.data)
+    if problems:
+        raise ValidationError(problems[0].message)
 
 
 class BatchFields(FlaskForm):

@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from portal import clock
 from portal.access import scoped
-from portal.documents.letters import beijing
 from portal.documents.signing import CA_CERT_FILE
 from portal.extensions import csrf, db, limiter
 from portal.htmx import wants_fragment
@@ -37,9 +37,6 @@ def _verify_max_bytes() -> int:
     return int(current_app.config.get("DOCUMENT_VERIFY_MAX_MB", VERIFY_MAX_MB)) * 1024 * 1024
 
 
-@bp.app_template_filter("doc_time")
-def doc_time(moment) -> str:
-    return beijing(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
 def org_issuer_required(view):
@@ -80,7 +77,7 @@ def _org_page(batch_form: BatchForm, letter_form: UnitLetterForm | None = None,
     org = current_user.org
     flt = _filter_of(batch_form) if batch_form.validate() else services.BatchFilter()
     summary = services.summarize(services.batch_query(org, current_user, flt))
-    label = services.batch_label(org, flt, services.today())
+    label = services.batch_label(org, flt, clock.today())
     if wants_fragment() and request.method == "GET":
         return render_template("letters/_batch.html", summary=summary, label=label, flt=flt, batch_form=batch_form)
     if letter_form is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import case, distinct, func, select
 
-from portal import audit
+from portal import audit, clock
 from portal.access import scoped
 from portal.documents.letters import (
     INDIVIDUAL_LETTER_TITLE,
@@ -34,11 +34,11 @@ from portal.documents.letters import (
     SignedStep,
     SubmittedCertificate,
     UnitLetter,
-    beijing,
     build_individual_letter_pdf,
     build_review_sheet_pdf,
     build_unit_letter_pdf,
 )
+from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
 from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
@@ -76,10 +76,6 @@ def may_issue_for_org(user) -> bool:
 
 def may_issue_individual(user) -> bool:
     return user.is_authenticated and user.role == "person" and user.person_id is not None
-
-
-def today() -> date:
-    return beijing(datetime.now(UTC)).date()
 
 
 # ---------------------------------------------------------------- the batch
@@ -168,7 +164,7 @@ def _levels_json(summary: BatchSummary) -> list[dict]:
 
 
 def new_number(kind: str) -> str:
-    stamp = beijing(datetime.now(UTC)).strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     tail = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
     return f"{NUMBER_PREFIX[kind]}{stamp}-{tail}"
 
@@ -277,7 +273,7 @@ def issue_unit_letter(org: Organization, user, flt: BatchFilter = BatchFilter())
     """
     if user is None or user.org_id != org.id:
         raise LetterError("只能由本单位的平台账号出具本单位的承诺书。")
-    as_of = today()
+    as_of = clock.today()
     stmt = batch_query(org, user, flt)
     summary = summarize(stmt)
     if summary.total_certificates == 0:
@@ -400,7 +396,7 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
     """The 审核签字表 of the batch: every signed step of every record, sealed by the organisation."""
     if user is None or user.org_id != org.id:
         raise LetterError("只能由本单位的平台账号出具本单位的审核签字表。")
-    as_of = today()
+    as_of = clock.today()
     stmt = batch_query(org, user, flt)
     summary = summarize(stmt)
     if summary.total_certificates == 0:
@@ -490,5 +486,5 @@ def check_upload(data: bytes, max_bytes: int) -> CheckReport:
             result, label = wider, "运营方配置的受信任根证书"
     digest = hashlib.sha256(data).hexdigest()
     document = db.session.scalar(select(IssuedDocument).where(IssuedDocument.sha256 == digest))
-    signing_time = beijing(result.signing_time) if result.signing_time else None
+    signing_time = in_china(result.signing_time) if result.signing_time else None
     return CheckReport(digest, len(data), result, label, signing_time, document)

@@ -7,8 +7,7 @@ from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate
 from portal.notices import services as notices
-from portal.review.queue import pending_count
-from portal.review.services import user_level
+from portal.workflow import pending_count, user_level
 
 HOME_NOTICES = 5
 

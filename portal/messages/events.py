@@ -14,7 +14,7 @@ from portal.domain.workflow import REVIEW_STATUSES, status_label
 from portal.extensions import db
 from portal.messages import services
 from portal.models import AuditEntry, Certificate
-from portal.review.services import review_path
+from portal.workflow import review_path
 
 _PENDING = "trail_events"
 

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.workflow import status_label
@@ -24,6 +24,10 @@ class Certificate(db.Model):
         # Certificate-number prefix search: LIKE 'x%' can only use a pattern-ops index under a
         # non-"C" collation (C.UTF-8 included, before PostgreSQL 17).
         Index("ix_certificates_cert_no_pattern", "cert_no", postgresql_ops={"cert_no": "varchar_pattern_ops"}),
+        # One certificate per number and holder, whichever door it comes in by (two imports of
+        # the same rows at once included); certificates without a number are told apart otherwise.
+        Index("uq_certificates_person_id_cert_no", "person_id", "cert_no", unique=True,
+              sqlite_where=text("cert_no IS NOT NULL"), postgresql_where=text("cert_no IS NOT NULL")),
     )
     __scope__ = {"org": "org_id", "region": "unit_region_code", "person": "person_id",
                  "committee": "committee_id"}

@@ -130,16 +130,33 @@ def _token_and_correction_on_update(mapper, connection, target):
         target.verify_token = new_verify_token()
 
 
-@event.listens_for(Person, "before_update")
-def _correction_on_person_update(mapper, connection, target):
-    changed = _changed(target, PUBLIC_PERSON_FIELDS)
-    if not changed:
+def record_certificate_corrections(connection, changes) -> None:
+    """Corrections for published certificates changed outside the ORM (a bulk import):
+    `changes` holds (certificate id, public values before, values after)."""
+    rows = []
+    for cert_id, before, after in changes:
+        changed = [name for name in PUBLIC_CERTIFICATE_FIELDS if name in after and after[name] != before.get(name)]
+        if changed:
+            rows.append({"certificate_id": cert_id, "corrected_at": utcnow(), "fields": ",".join(changed)})
+    if rows:
+        connection.execute(insert(CertificateCorrection.__table__), rows)
+
+
+def record_person_corrections(connection, person_ids, changed) -> None:
+    """A correction on every published certificate of these persons, whose `changed` public
+    fields (name, ID number) were changed."""
+    if not person_ids or not changed:
         return
     published = select(
         Certificate.id,
         literal(utcnow(), DateTime(timezone=True)),
         literal(",".join(f"person.{name}" for name in changed)),
-    ).where(Certificate.person_id == target.id,
+    ).where(Certificate.person_id.in_(list(person_ids)),
             or_(Certificate.status.in_(PUBLISHED_STATUSES), Certificate.verify_token.is_not(None)))
     connection.execute(insert(CertificateCorrection.__table__).from_select(
         ["certificate_id", "corrected_at", "fields"], published))
+
+
+@event.listens_for(Person, "before_update")
+def _correction_on_person_update(mapper, connection, target):
+    record_person_corrections(connection, [target.id], _changed(target, PUBLIC_PERSON_FIELDS))

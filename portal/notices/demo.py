@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import PublicNotice, User
 from portal.notices import services
@@ -29,7 +30,7 @@ def _publish_demo(username: str, title: str, start_offset_days: int) -> None:
     org = user.org
     services.publish(user, services.PublishRequest(
         title=title, body=BODY.format(org=org.name), contact=f"{user.display_name} {org.contact_phone or ''}".strip(),
-        start_date=services.today() + timedelta(days=start_offset_days), days=services.MIN_DAYS), stmt)
+        start_date=clock.today() + timedelta(days=start_offset_days), days=services.MIN_DAYS), stmt)
 
 
 def ensure_demo_notices() -> None:

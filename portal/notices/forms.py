@@ -3,11 +3,12 @@ from flask_wtf.file import FileField
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal import clock
 from portal.domain.dates import parse_date
 from portal.domain.names import check_person_name
 from portal.domain.problems import has_errors
-from portal.notices.objections import check_phone
-from portal.notices.services import MAX_DAYS, MIN_DAYS, today
+from portal.domain.records import check_phone
+from portal.notices.services import MAX_DAYS, MIN_DAYS
 from portal.notices.workdays import MAX_RANGE_DAYS
 
 
@@ -49,7 +50,7 @@ class NoticeForm(FlaskForm):
         ("all", "全部符合条件的记录"), ("picked", "仅下方勾选的记录")]))
 
     def validate_start_date(self, field):
-        if field.date is not None and field.date < today():
+        if field.date is not None and field.date < clock.today():
             raise ValidationError("公示开始日期不能早于今天")
 
 
@@ -71,9 +72,9 @@ class ObjectionForm(FlaskForm):
         field.data = name
 
     def validate_phone(self, field):
-        problem = check_phone(field.data)
-        if problem:
-            raise ValidationError(problem.message)
+        _, problems = check_phone(field.data)
+        if problems:
+            raise ValidationError(problems[0].message)
 
 
 class ResolveForm(FlaskForm):

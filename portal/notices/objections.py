@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import secrets
 from dataclasses import dataclass
 from io import BytesIO
@@ -22,17 +21,9 @@ from portal.models._types import utcnow
 from portal.notices.services import correction_of, phase_of
 
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
-_PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?", re.ASCII)
 
 # Filing happens without an account; the trail names the public as the actor.
 PUBLIC_ACTOR = SimpleNamespace(id=None, display_name="社会公众（异议人）", role="public", org_id=None, org=None)
-
-
-def check_phone(raw: str) -> Problem | None:
-    phone = (raw or "").strip().replace(" ", "")
-    if not _PHONE.fullmatch(phone):
-        return error("phone", "phone_format", "请填写有效的手机号码（11位）或带区号的固定电话，以便核实情况时联系您")
-    return None
 
 
 def check_evidence_pdf(data: bytes) -> Problem | None:

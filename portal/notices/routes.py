@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import clock
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import admin_required, staff_required
 from portal.domain.dates import format_iso, parse_date
@@ -99,7 +100,7 @@ def object_to(notice_id: int):
                 entry=entry, name=form.name.data, phone=form.phone.data, grounds=form.grounds.data.strip(),
                 evidence=evidence))
             session["objection_receipt"] = {"code": code, "notice_id": notice.id, "person": entry.person_name,
-                                            "filed_at": datetime.now(services.CHINA).strftime("%Y-%m-%d %H:%M")}
+                                            "filed_at": datetime.now(clock.CHINA).strftime("%Y-%m-%d %H:%M")}
             return redirect(url_for("notices.objection_filed"))
     return render_template("notices/object.html", notice=notice, form=form, phase=services.phase_of(notice))
 
@@ -174,7 +175,7 @@ def new():
         form.body.data = (f"根据职称信息采集工作要求，经{org.name}审核，现将以下人员的职称信息予以公示。\n"
                           f"公示期间，任何单位和个人对公示人员的职称信息有异议的，可通过网上公示页面以真实姓名和联系方式提出。")
         form.contact.data = " ".join(p for p in (org.contact_person, org.contact_phone) if p) or org.name
-        form.start_date.data = format_iso(services.today())
+        form.start_date.data = format_iso(clock.today())
     corrects = own_notices.get(form.corrects_id.data) if form.corrects_id.data else None
     stmt = services.candidate_query(current_user, series=form.series.data or None, level=form.level.data or None,
                                     corrects=corrects)
@@ -274,7 +275,7 @@ def evidence(objection_id: int):
 
 
 def _year_arg() -> int:
-    year = request.values.get("year", type=int) or services.today().year + (services.today().month >= 11)
+    year = request.values.get("year", type=int) or clock.today().year + (clock.today().month >= 11)
     if not 2000 <= year <= 2100:
         abort(404)
     return year
@@ -339,7 +340,7 @@ def schedule_banner():
     if (request.method != "GET" or wants_fragment() or request.endpoint in (None, "static", "notices.pdf")
             or not current_user.is_authenticated or current_user.role != "admin"):
         return
-    years = workdays.missing_schedule_years(services.today())
+    years = workdays.missing_schedule_years(clock.today())
     if not years:
         return
     shown = "、".join(f"{y}年" for y in years)

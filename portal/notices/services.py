@@ -5,15 +5,16 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, true
+from sqlalchemy import func, insert, or_, select
 
+from portal import clock
 from portal.access import scoped
 from portal.audit import record
+from portal.clock import in_china
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
 from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.workdays import is_workday, notice_period, working_days_between
@@ -31,7 +32,6 @@ from portal.models import (
 )
 from portal.notices.workdays import load_overrides
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MIN_DAYS = 5
 MAX_DAYS = 30
 MAX_ENTRIES = 5000
@@ -43,16 +43,8 @@ PUBLISHER_ROLES = ("unit", "department", "county_office", "city_office", "provin
 LEVEL_RANK = {"正高级": 0, "副高级": 1, "中级": 2, "初级": 3, "助理级": 3, "员级": 4}
 
 
-def today() -> date:
-    """The calendar day in China, which is what a notice's dates mean."""
-    return datetime.now(CHINA).date()
-
-
 def china_date(moment: datetime) -> date:
-    # SQLite returns the stored UTC moment without its zone.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(CHINA).date()
+    return in_china(moment).date()
 
 
 def can_publish(user) -> bool:
@@ -87,7 +79,7 @@ class Phase:
 
 
 def phase_of(notice: PublicNotice, on: date | None = None) -> Phase:
-    on = on or today()
+    on = on or clock.today()
     if on < notice.start_date:
         return Phase("upcoming", "尚未开始", notice.days)
     if on > notice.end_date:
@@ -134,26 +126,6 @@ def correction_of(notice: PublicNotice) -> PublicNotice | None:
     """The notice that corrects this one, if any."""
     return db.session.scalar(select(PublicNotice).where(PublicNotice.corrects_id == notice.id)
                              .order_by(PublicNotice.id).limit(1))
-
-
-def cleared_certificate_ids(certificate_ids, org_id: int | None = None, on: date | None = None) -> set[int]:
-    """Which of these records have passed a notice (of `org_id`'s, when given): listed in a notice
-    that has ended, that no correction replaced, with no open or upheld objection. Those may move
-    up a level."""
-    ids = list(certificate_ids)
-    if not ids:
-        return set()
-    on = on or today()
-    blocked = select(Objection.entry_id).where(Objection.status.in_(("open", "upheld")))
-    rows = db.session.scalars(
-        select(NoticeEntry.certificate_id)
-        .join(PublicNotice, PublicNotice.id == NoticeEntry.notice_id)
-        .join(Certificate, Certificate.id == NoticeEntry.certificate_id)
-        .where(NoticeEntry.certificate_id.in_(ids), PublicNotice.end_date < on,
-               PublicNotice.id.not_in(_superseded_ids()), NoticeEntry.id.not_in(blocked),
-               Certificate.objection_open.is_(False))
-        .where(PublicNotice.org_id == org_id if org_id is not None else true()))
-    return set(rows)
 
 
 # ---------------------------------------------------------------- publishing
@@ -268,7 +240,7 @@ def public_page(*, q: str | None, region: str | None, state: str | None, page: i
     prefix = _region_prefix(region) if region else None
     if prefix:
         stmt = stmt.where(PublicNotice.region_code.startswith(prefix, autoescape=True))
-    on = today()
+    on = clock.today()
     if state == "open":
         stmt = stmt.where(PublicNotice.end_date >= on)
     elif state == "closed":

@@ -8,16 +8,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from openpyxl import Workbook
 
 from portal.access import scoped
+from portal.clock import CHINA
 from portal.domain.text import clean
 from portal.extensions import db
 from portal.models import AuditEntry
 from portal.models.user import ROLES
 from portal.labels import ACTIONS, OBJECTS, action_label, object_label
-from portal.templating import beijing_time
+from portal.clock import china_time
 
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
-BEIJING = timezone(timedelta(hours=8))
 
 
 @dataclass
@@ -68,9 +68,9 @@ def query(user, f: LogFilter):
         stmt = stmt.where(AuditEntry.object_id == f.object_id)
     # Days are Beijing days; the trail stores UTC.
     if f.date_from:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(f.date_from, time(), BEIJING).astimezone(timezone.utc))
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(f.date_from, time(), CHINA).astimezone(timezone.utc))
     if f.date_to:
-        stmt = stmt.where(AuditEntry.at < datetime.combine(f.date_to + timedelta(days=1), time(), BEIJING)
+        stmt = stmt.where(AuditEntry.at < datetime.combine(f.date_to + timedelta(days=1), time(), CHINA)
                           .astimezone(timezone.utc))
     return stmt
 
@@ -87,7 +87,7 @@ def export_workbook(user, f: LogFilter) -> bytes:
     sheet = workbook.create_sheet("操作日志")
     sheet.append(COLUMNS)
     for entry in db.session.scalars(query(user, f).limit(EXPORT_MAX_ROWS)):
-        sheet.append([entry.id, beijing_time(entry.at), entry.actor_name, ROLES.get(entry.actor_role, entry.actor_role),
+        sheet.append([entry.id, china_time(entry.at), entry.actor_name, ROLES.get(entry.actor_role, entry.actor_role),
                       entry.actor_org_name or "", action_label(entry.action), object_label(entry.object_type),
                       entry.object_id, entry.reason or "", entry.hash])
     out = io.BytesIO()

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import BlacklistEntry, Organization, Person
 from portal.models._types import utcnow
 from portal.review.queue import UNIT_TYPES
-from portal.review.services import WorkflowError
+from portal.workflow import WorkflowError
 
 KEEPER_ROLES = ("county_office", "city_office", "province_office")
 

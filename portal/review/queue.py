@@ -18,8 +18,8 @@ from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, Organization, Person
-from portal.review.services import ENTRY_STATUSES, overdue_statuses, user_level
 from portal.search import certificate_condition
+from portal.workflow import ENTRY_STATUSES, overdue_condition, user_level
 
 PAGE_SIZE = 50
 UNIT_TYPES = ("unit", "talent_center")
@@ -77,10 +77,10 @@ def _year(value: int | None) -> int | None:
 class QueuePage:
     rows: list[tuple[Certificate, Person]]
     next_after: int | None
-    overdue: set[str] = field(default_factory=set)
+    overdue: set[int] = field(default_factory=set)  # ids of the rows past their own deadline
 
 
-def queue_statement(user, filters: QueueFilters, overdue: list[str], limit: int = PAGE_SIZE + 1):
+def queue_statement(user, filters: QueueFilters, limit: int = PAGE_SIZE + 1):
     stmt = select(Certificate, Person).join(Person, Person.id == Certificate.person_id).where(
         visibility(Certificate, user))
     if filters.status == "pending":
@@ -88,7 +88,7 @@ def queue_statement(user, filters: QueueFilters, overdue: list[str], limit: int 
     elif filters.status != "all":
         stmt = stmt.where(Certificate.status == filters.status)
     if filters.overdue:
-        stmt = stmt.where(Certificate.status.in_(overdue or ["-"]))
+        stmt = stmt.where(overdue_condition())
     if filters.level == "初级":
         stmt = stmt.where(Certificate.level.in_(("初级",) + JUNIOR_SUBLEVELS))
     elif filters.level:
@@ -118,33 +118,26 @@ def org_subtree(org_id: int):
     return select(Organization.id).where(Organization.path.startswith(path))
 
 
-def queue_page(user, filters: QueueFilters, campaign) -> QueuePage:
-    overdue = overdue_statuses(campaign)
-    rows = [tuple(r) for r in db.session.execute(queue_statement(user, filters, overdue))]
+def queue_page(user, filters: QueueFilters) -> QueuePage:
+    rows = [tuple(r) for r in db.session.execute(queue_statement(user, filters))]
     has_more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return QueuePage(rows, rows[-1][0].id if has_more else None, set(overdue))
+    ids = [c.id for c, _ in rows]
+    overdue = set(db.session.scalars(select(Certificate.id).where(Certificate.id.in_(ids), overdue_condition()))) \
+        if ids else set()
+    return QueuePage(rows, rows[-1][0].id if has_more else None, overdue)
 
 
 QUEUE_EXPORT_HEADERS = ("姓名", "证件号码", "证书编号", "系列", "级别", "职称名称", "发证日期", "单位", "状态", "逾期")
 
 
-def queue_export_rows(user, filters: QueueFilters, campaign, series_names: dict[str, str]):
+def queue_export_rows(user, filters: QueueFilters, series_names: dict[str, str]):
     """Every row the queue shows under these filters (all pages, up to MAX_ROWS), for Excel."""
-    overdue = overdue_statuses(campaign)
-    stmt = queue_statement(user, replace(filters, after=None), overdue, limit=MAX_ROWS)
-    for cert, person in db.session.execute(stmt):
+    stmt = queue_statement(user, replace(filters, after=None), limit=MAX_ROWS).add_columns(overdue_condition())
+    for cert, person, overdue in db.session.execute(stmt):
         yield (person.name, mask_id(person.id_number), cert.cert_no or "", series_names.get(cert.series, cert.series),
                cert.level, cert.title_name, cert.issue_date, cert.org.name if cert.org else "", cert.status_label,
-               "逾期" if cert.status in overdue else "")
-
-
-def pending_count(user) -> int:
-    level = user_level(user)
-    if level is None:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Certificate).where(
-        visibility(Certificate, user), Certificate.status == level)) or 0
+               "逾期" if overdue else "")
 
 
 # --- progress (应报尽报) ------------------------------------------------------------------------

@@ -1,30 +1,29 @@
-from datetime import timezone
 from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from portal import clock, workflow
 from portal.access import get_scoped_or_404, scoped
 from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
-from portal.entry import services as entry_services
 from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
 from portal.extensions import db
 from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
 from portal.models import Certificate, Organization
 from portal.models.evidence import EVIDENCE_KINDS
+from portal.reference import code_names
 from portal.review import blacklist as blacklist_service
-from portal.review import services
-from portal.review.evidence import PHOTO_FIX, gaps_of, photo_locked_by_others
+from portal.evidence import PHOTO_FIX, gaps_of, photo_locked_by_others
 from portal.review.forms import ApproveForm, BlacklistForm, LiftForm, ReturnForm
 from portal.review.queue import (PROGRESS_EXPORT_HEADERS, QUEUE_EXPORT_HEADERS, QueueFilters, progress_export_rows,
                                  queue_export_rows, queue_page)
 from portal.review.queue import progress as progress_of
-from portal.review.services import WorkflowError
+from portal.workflow import WorkflowError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -32,7 +31,7 @@ PROGRESS_ROLES = ("department", "county_office", "city_office", "province_office
 
 
 def _reviewer_required():
-    if services.user_level(current_user) is None:
+    if workflow.user_level(current_user) is None:
         abort(403)
 
 
@@ -45,19 +44,19 @@ def _queue_url(filters: QueueFilters, **changes) -> str:
 def queue():
     _reviewer_required()
     filters = QueueFilters.from_args(request.args)
-    campaign = services.campaign_for_org(current_user.org)
-    page = queue_page(current_user, filters, campaign)
+    campaign = workflow.campaign_for_org(current_user.org)
+    page = queue_page(current_user, filters)
     person_ids = {p.id for _, p in page.rows}
     org_ids = {c.org_id for c, _ in page.rows if c.org_id}
-    flagged_persons, flagged_orgs = services.flagged_ids(person_ids, org_ids)
-    level = services.user_level(current_user)
-    deadlines = services.deadlines_of(campaign)
+    flagged_persons, flagged_orgs = workflow.flagged_ids(person_ids, org_ids)
+    level = workflow.user_level(current_user)
+    deadlines = workflow.deadlines_of(campaign)
     narrowed_org = db.session.scalar(scoped(Organization).where(Organization.id == filters.org)) if filters.org else None
     context = dict(
-        page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=entry_services.code_names("title_series"),
-        methods=entry_services.code_names("obtain_method"),
+        page=page, filters=filters, statuses=STATUSES, levels=LEVELS, series=code_names("title_series"),
+        methods=code_names("obtain_method"),
         narrowed_org=narrowed_org,
-        level=level, due=deadlines.get(level), today=services.today(), queue_url=_queue_url,
+        level=level, due=deadlines.get(level), today=clock.today(), queue_url=_queue_url,
         flagged_persons=flagged_persons, flagged_orgs=flagged_orgs, can_act=lambda c: c.status == level,
         back=request.query_string.decode("utf-8", "replace"),
     )
@@ -73,9 +72,8 @@ def queue():
 def export():
     _reviewer_required()
     filters = QueueFilters.from_args(request.args)
-    campaign = services.campaign_for_org(current_user.org)
     return xlsx_response("审核队列", QUEUE_EXPORT_HEADERS, queue_export_rows(
-        current_user, filters, campaign, entry_services.code_names("title_series")))
+        current_user, filters, code_names("title_series")))
 
 
 @bp.get("/certificates/<int:cert_id>")
@@ -83,26 +81,26 @@ def export():
 def detail(cert_id: int):
     cert = get_scoped_or_404(Certificate, cert_id)
     person = cert.person
-    can_act = services.can_act(cert, current_user)
-    campaign = services.campaign_of(cert)
+    can_act = workflow.can_act(cert, current_user)
+    campaign = workflow.campaign_of(cert)
     return_form = ReturnForm(version=cert.version)
-    return_form.target.choices = services.return_targets(cert, current_user)
+    return_form.target.choices = workflow.return_targets(cert, current_user)
     return_form.fix_fields.choices = [(key, label) for key, label in FIX_LABELS.items()
                                       if key != PHOTO_FIX or not photo_locked_by_others(cert)]
-    evidence = entry_services.evidence_of(person)
+    evidence = workflow.evidence_of(person)
     return render_template(
         "review/detail.html", cert=cert, person=person, can_act=can_act,
-        path=services.review_path(cert.org), flags=services.blacklist_flags(person.id, cert.org_id),
+        path=workflow.review_path(cert.org), flags=workflow.blacklist_flags(person.id, cert.org_id),
         approve_form=ApproveForm(version=cert.version), return_form=return_form,
         photo=evidence.get((None, "photo")),
         evidence=[(kind, label, evidence.get((cert.id, kind))) for kind, label in EVIDENCE_KINDS.items()
                   if kind != "photo"],
-        trail=services.trail("certificate", cert.id),
-        labels=CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
-        fix_labels=FIX_LABELS, deadlines=services.deadlines_of(campaign), campaign=campaign,
-        series=entry_services.code_names("title_series"), methods=entry_services.code_names("obtain_method"),
-        handling=HANDLING_STATUSES, level_names=services.LEVEL_NAMES, today=services.today(),
-        fixes=[FIX_LABELS.get(f, f) for f in services.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
+        trail=workflow.trail("certificate", cert.id),
+        labels=CERT_LABELS | PERSON_LABELS | workflow.TRAIL_KEYS,
+        fix_labels=FIX_LABELS, deadlines=workflow.deadlines_of(campaign), campaign=campaign,
+        series=code_names("title_series"), methods=code_names("obtain_method"),
+        handling=HANDLING_STATUSES, level_names=workflow.LEVEL_NAMES, today=clock.today(),
+        fixes=[FIX_LABELS.get(f, f) for f in workflow.fix_fields_of_last_return(cert.id)] if cert.return_reason else [],
         gaps=gaps_of(cert),
     )
 
@@ -113,7 +111,7 @@ def approve(cert_id: int):
     _reviewer_required()
     form = ApproveForm()
     try:
-        cert = services.approve(cert_id, current_user, form.version.data)
+        cert = workflow.approve(cert_id, current_user, form.version.data)
     except WorkflowError as refused:
         flash(refused.message, "error")
         return redirect(url_for("review.detail", cert_id=cert_id))
@@ -131,7 +129,7 @@ def send_back(cert_id: int):
     form = ReturnForm()
     fix_fields = [f for f in request.form.getlist("fix_fields") if f in FIX_LABELS]
     try:
-        cert = services.send_back(cert_id, current_user, form.version.data, form.reason.data,
+        cert = workflow.send_back(cert_id, current_user, form.version.data, form.reason.data,
                                   form.target.data, fix_fields)
     except WorkflowError as refused:
         flash(refused.message, "error")
@@ -156,7 +154,7 @@ def bulk_approve():
     if not items and not malformed:
         flash("请先勾选要审查确认的记录。", "warning")
         return redirect(_queue_url(back))
-    result = services.bulk_approve(items, current_user)
+    result = workflow.bulk_approve(items, current_user)
     if result.done:
         flash(f"已批量审查确认{len(result.done)}条记录。", "success")
     for cert_id, message in result.refused[:10]:
@@ -188,10 +186,10 @@ def _progress_node() -> Organization:
 def progress():
     node = _progress_node()
     report = progress_of(current_user, node)
-    campaign = services.campaign_for_org(current_user.org)
+    campaign = workflow.campaign_for_org(current_user.org)
     return render_template("review/progress.html", report=report,
-                           deadlines=services.deadlines_of(campaign), campaign=campaign,
-                           deadline_levels=services.DEADLINE_LEVELS, today=services.today())
+                           deadlines=workflow.deadlines_of(campaign), campaign=campaign,
+                           deadline_levels=workflow.DEADLINE_LEVELS, today=clock.today())
 
 
 @bp.get("/progress.xlsx")
@@ -214,7 +212,7 @@ def _keeper_required():
 def blacklist_export():
     _keeper_required()
     return xlsx_response("诚信黑名单", blacklist_service.EXPORT_HEADERS,
-                         blacklist_service.export_rows(current_user, services.today()))
+                         blacklist_service.export_rows(current_user, clock.today()))
 
 
 @bp.route("/blacklist", methods=["GET", "POST"])
@@ -223,7 +221,7 @@ def blacklist():
     _keeper_required()
     form = BlacklistForm()
     if request.method == "GET":
-        form.start_date.data = services.today().isoformat()
+        form.start_date.data = clock.today().isoformat()
     if form.validate_on_submit():
         start = parse_date(form.start_date.data, field="start_date")
         end = parse_date(form.end_date.data, field="end_date")
@@ -246,7 +244,7 @@ def blacklist():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     return render_template("review/blacklist.html", form=form, entries=blacklist_service.entries(current_user),
                            units=blacklist_service.units_in_scope(current_user), lift_form=LiftForm(),
-                           today=services.today(), selected_org=request.form.get("org_id", type=int))
+                           today=clock.today(), selected_org=request.form.get("org_id", type=int))
 
 
 @bp.post("/blacklist/<int:entry_id>/lift")
@@ -264,25 +262,15 @@ def lift_blacklist(entry_id: int):
 
 
 
-@bp.app_template_filter("cn_time")
-def cn_time(moment) -> str:
-    """A stored UTC time shown in Beijing time (SQLite hands back naive UTC datetimes)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(services.CHINA).strftime("%Y-%m-%d %H:%M:%S")
-
-
 @bp.app_context_processor
 def record_panel():
     """`review_panel(cert)` for the plain certificate page: the trail and where to act on it."""
     def review_panel(cert):
         return {
-            "trail": services.trail("certificate", cert.id),
-            "can_act": services.can_act(cert, current_user),
-            "can_edit": services.edit_refusal(cert, current_user) is None,
-            "labels": CERT_LABELS | PERSON_LABELS | services.TRAIL_KEYS,
+            "trail": workflow.trail("certificate", cert.id),
+            "can_act": workflow.can_act(cert, current_user),
+            "can_edit": workflow.edit_refusal(cert, current_user) is None,
+            "labels": CERT_LABELS | PERSON_LABELS | workflow.TRAIL_KEYS,
             "fix_labels": FIX_LABELS,
         }
     return {"review_panel": review_panel}

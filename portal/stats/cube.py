@@ -12,18 +12,18 @@ Certificates are never deleted (they are revoked), which is why id and change ti
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import String, cast, delete, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.clock import CHINA
 from portal.extensions import db
 from portal.models import AuditEntry, Certificate, StatCell, StatFlow, StatMargin, StatRegionCell, StatState
 from portal.models._types import utcnow
 
 FLOW_ACTIONS = ("submit", "approve", "return")
-CHINA = timezone(timedelta(hours=8))
 _CELL_COLUMNS = ("org_id", "unit_region_code", "committee_id", "status", "series", "level", "review_year",
                  "obtain_method")
 REASON_MAX = 200

@@ -17,13 +17,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from portal.clock import in_china
 from portal.domain.idnumber import check_resident_id
 from portal.domain.text import clean
 from portal.extensions import db
 from portal.imports.reader import WorkbookError, check_xlsx
 from portal.verify.lookup_log import lookup_log
 from portal.models import Certificate, Person
-from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester, beijing,
+from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester,
                                     certificate_view, log_rows, parse_query)
 
 NAME_HEADERS = ("姓名",)
@@ -144,9 +145,9 @@ def _describe(found: list[CertificateView]) -> tuple[str, str]:
         text = f"{view.level} {view.title_name}（{view.series}，证书编号{view.cert_no or '无'}，" \
                f"发证日期{view.issue_date.isoformat() if view.issue_date else '无'}，{view.status_label}"
         if view.status == "revoked" and view.revoked_at:
-            text += f"，{beijing(view.revoked_at).date().isoformat()}撤销：{view.revoke_reason or ''}"
+            text += f"，{in_china(view.revoked_at).date().isoformat()}撤销：{view.revoke_reason or ''}"
         if view.status == "corrected" and view.corrected_at:
-            text += f"，{beijing(view.corrected_at).date().isoformat()}更正"
+            text += f"，{in_china(view.corrected_at).date().isoformat()}更正"
         parts.append(text + "）")
     return verdict, "；".join(parts)
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from portal import clock
 from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
 from portal.exports import xlsx_response
@@ -15,7 +15,7 @@ from portal.verify.batch import BatchError, check_upload, template_workbook, ver
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
-from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester, beijing,
+from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester,
                                     find_certificates, history_export_rows, history_page, identity_digest, is_holder,
                                     log_lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
                                     verification_qr_svg, verification_url)
@@ -82,7 +82,7 @@ def report(token: str):
     if pdf is None:
         return render_template("verify/token.html", results=[], stateless=True), 404
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                         download_name=f"职称证书核验报告{date.today():%Y%m%d}.pdf")
+                         download_name=f"职称证书核验报告{clock.today():%Y%m%d}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -120,7 +120,7 @@ def batch():
             error = str(exc)
         else:
             return send_file(io.BytesIO(output), mimetype=XLSX, as_attachment=True,
-                             download_name=f"职称证书核验结果{date.today():%Y%m%d}.xlsx")
+                             download_name=f"职称证书核验结果{clock.today():%Y%m%d}.xlsx")
     return render_template("verify/batch.html", form=form, error=error,
                            max_rows=current_app.config["VERIFY_BATCH_MAX_ROWS"],
                            max_mb=current_app.config["VERIFY_BATCH_MAX_MB"])
@@ -169,16 +169,6 @@ def revoke_api_key(key_id: int):
     revoke_key(key, actor=current_user)
     flash(f"已吊销“{key.org_name}”的接口密钥（{key.key_prefix}…），使用该密钥的请求将被拒绝。", "success")
     return redirect(url_for("verify.api_keys"))
-
-
-@bp.app_template_filter("verify_time")
-def verify_time(moment) -> str:
-    return beijing(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-@bp.app_template_filter("verify_date")
-def verify_date(moment) -> str:
-    return beijing(moment).strftime("%Y-%m-%d") if moment else ""
 
 
 @bp.app_template_global()

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 import segno
 from flask import current_app, request
@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.access import scoped
 from portal.audit import record
+from portal.clock import in_china
 from portal.documents.signing import sign_pdf
 from portal.documents.xlsx_list import MAX_ROWS
 from portal.documents.verification_report import REPORT_TITLE, VerificationReport, build_report_pdf
@@ -40,14 +41,6 @@ MAX_ID_NUMBER = 32
 MAX_CERT_NO = 64
 STATUS_LABELS = {"valid": "有效", "revoked": "已撤销", "corrected": "信息已更正"}
 REVOKER_ROLES = ("county_office", "city_office", "province_office")
-BEIJING = timezone(timedelta(hours=8))
-
-
-def beijing(moment: datetime) -> datetime:
-    """Stored times are UTC (SQLite hands them back naive); people read Beijing time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING)
 
 
 @dataclass(frozen=True)
@@ -146,9 +139,9 @@ class CertificateView:
             "review_committee": self.review_committee,
             "status": self.status,
             "status_label": self.status_label,
-            "revoked_at": beijing(self.revoked_at).date().isoformat() if self.revoked_at else None,
+            "revoked_at": in_china(self.revoked_at).date().isoformat() if self.revoked_at else None,
             "revoke_reason": self.revoke_reason,
-            "corrected_at": beijing(self.corrected_at).date().isoformat() if self.corrected_at else None,
+            "corrected_at": in_china(self.corrected_at).date().isoformat() if self.corrected_at else None,
         }
 
 
@@ -265,16 +258,16 @@ def report_pdf(token: str, requester: Requester) -> bytes | None:
         return None
     view = found[0]
     if view.status == "revoked":
-        note = f"该证书已于{beijing(view.revoked_at):%Y年%m月%d日}撤销。撤销原因：{view.revoke_reason or '未注明'}"
+        note = f"该证书已于{in_china(view.revoked_at):%Y年%m月%d日}撤销。撤销原因：{view.revoke_reason or '未注明'}"
     elif view.status == "corrected":
-        note = f"该证书信息已于{beijing(view.corrected_at):%Y年%m月%d日}更正，以本报告显示的信息为准。"
+        note = f"该证书信息已于{in_china(view.corrected_at):%Y年%m月%d日}更正，以本报告显示的信息为准。"
     else:
         note = None
     doc = VerificationReport(
         name=view.name, masked_id=view.masked_id, series=view.series, title_name=view.title_name,
         level=view.level, issue_date=view.issue_date, cert_no=view.cert_no,
         issuing_authority=view.issuing_authority, review_committee=view.review_committee,
-        status_label=view.status_label, status_note=note, looked_up_at=beijing(utcnow()), url=token_url(token))
+        status_label=view.status_label, status_note=note, looked_up_at=in_china(utcnow()), url=token_url(token))
     signer = signer_for(None, None)
     return sign_pdf(build_report_pdf(doc), signer, reason=REPORT_TITLE, stamp_text_lines=[PLATFORM_NAME])
 
@@ -340,7 +333,7 @@ def history_export_rows(user):
     titles = {c.id: f"{c.level} {c.title_name}" for c in db.session.scalars(scoped(Certificate, user))}
     for row in rows:
         hit = "；".join(titles.get(int(i), "证书") for i in (row.certificate_ids or "").split(",") if i.isdigit())
-        yield (beijing(row.at).strftime("%Y-%m-%d %H:%M"), row.channel_label, row.requester_org or "",
+        yield (in_china(row.at).strftime("%Y-%m-%d %H:%M"), row.channel_label, row.requester_org or "",
                row.address or "未知", hit)
 
 

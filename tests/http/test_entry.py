@@ -102,7 +102,7 @@ def test_inline_validation_returns_only_that_fields_message_and_saves_nothing(cl
 
 @pytest.mark.parametrize("field,value,expected", [
     ("issue_date", "2019-02-30", "2019年2月只有28天"),
-    ("issue_date", "", "请填写发证日期"),
+    ("issuing_authority", "", "请填写发证机构"),
     ("evaluation_region_code", "37AB", "行政区划代码应为6位数字"),
     ("review_year", "19", "评审年度应为1950至"),
 ])
@@ -335,7 +335,7 @@ def test_after_the_personal_deadline_a_person_cannot_submit_but_the_unit_still_c
 
 
 def test_returned_record_shows_the_reason_and_what_to_fix(client, auth, person_demo, app):
-    from portal.review.services import send_back, submit
+    from portal.workflow import send_back, submit
 
     with app.app_context():
         person, unit = _user("person_demo"), _user("unit_demo")
@@ -420,7 +420,7 @@ def test_only_units_open_accounts(client, auth, demo, username):
 # --- evidence asked for and missing ---------------------------------------------------------------
 
 def test_no_photo_can_be_asked_for_once_another_certificate_has_gone_up(client, auth, person_demo, app):
-    from portal.review.services import WorkflowError, send_back, submit
+    from portal.workflow import WorkflowError, send_back, submit
 
     with app.app_context():
         person, unit = _user("person_demo"), _user("unit_demo")
@@ -435,7 +435,7 @@ def test_no_photo_can_be_asked_for_once_another_certificate_has_gone_up(client, 
 
 
 def test_requested_evidence_still_missing_is_shown_to_the_person_and_the_reviewer(client, auth, person_demo, app):
-    from portal.review.services import send_back, submit
+    from portal.workflow import send_back, submit
     from tests.http.test_uploads import make_pdf
 
     with app.app_context():
@@ -477,3 +477,27 @@ def test_submitting_without_evidence_warns(client, auth, person_demo, app):
     flashes = re.findall(r'class="flash flash-\w+" role="status">([^<]+)<', page)
     assert any("已提交" in f for f in flashes), flashes
     assert any("提醒：该证书尚未上传" in f for f in flashes), flashes
+
+
+def test_is_it_registered_answers_count_against_the_account_s_limit_and_are_logged_without_numbers(
+        client, auth, demo, app, caplog):
+    with app.app_context():
+        elsewhere = db.session.scalar(select(Person.id_number).where(
+            Person.org_id != _org("DG-RMYY").id, Person.id_type == "resident_id").limit(1))
+    app.config["IDENTITY_LOOKUP_LIMIT"] = "2 per hour"
+    try:
+        auth.login("unit_demo")
+        ask = {"validate": "id_number", "name": "王立新", "id_type": "resident_id", "id_number": elsewhere}
+        with caplog.at_level("INFO", logger="portal.lookups"):
+            for _ in range(3):  # inline checks of other fields spend nothing
+                _post(client, "/entry/staff/new", ask | {"validate": "name"})
+            answers = [_post(client, "/entry/staff/new", ask).get_data(as_text=True) for _ in range(2)]
+            accounts = _post(client, "/entry/staff/accounts", {"lines": f"王立新,{elsewhere}"}).get_data(as_text=True)
+            refused = _post(client, "/entry/staff/new", ask).get_data(as_text=True)
+        assert all("已在平台登记" in answer for answer in answers)
+        assert "次数已达上限" in accounts and "已登记在其他单位" not in accounts
+        assert "次数已达上限" in refused and "已在平台登记" not in refused
+        assert len([r for r in caplog.records if r.name == "portal.lookups"]) == 4
+        assert elsewhere not in caplog.text
+    finally:
+        app.config["IDENTITY_LOOKUP_LIMIT"] = "600 per hour;3000 per day"

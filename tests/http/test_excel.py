@@ -5,6 +5,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -145,6 +146,20 @@ def test_running_job_renders_a_self_replacing_poller(client, auth, demo, app):
     assert f'hx-get="/excel/import/{job_id}"' in fragment
     assert 'hx-trigger="load delay:500ms"' in fragment and 'hx-swap="outerHTML"' in fragment
     assert 'value="40"' in fragment and "40 / 100" in fragment
+
+
+def test_job_times_are_shown_in_china_time(client, auth, demo, app):
+    auth.login("unit_demo")
+    with app.app_context():
+        org = db.session.scalar(select(Organization).where(Organization.code == "DG-RMYY"))
+        job = ImportJob(org_id=org.id, region_code=org.region_code, filename="x.xlsx", stored_name="none.xlsx",
+                        file_kind="xlsx", size=1, sha256="0" * 64, status="failed", message="x",
+                        created_at=datetime(2026, 11, 30, 17, 5, tzinfo=timezone.utc))
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    assert "2026-12-01 01:05" in client.get(f"/excel/import/{job_id}").get_data(as_text=True)
+    assert "2026-12-01 01:05" in client.get("/excel/import").get_data(as_text=True)
 
 
 def test_another_unit_cannot_see_the_job(client, auth, demo, app):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Certificate, Message
-from portal.review import services
+from portal import workflow as services
 from tests.conftest import csrf_token_of
 from tests.http.test_review import _approve_as, _new_cert, _submit, _user
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, Certificate, NoticeEntry, Objection, Person, PublicNotice, User
+from portal import clock
 from portal.notices import services
 from portal.notices.demo import CLOSED_TITLE, OPEN_TITLE
 from tests.conftest import csrf_token_of
@@ -111,7 +112,7 @@ def test_end_date_counts_working_days_across_national_day(client, app, demo):
 
 def test_publisher_may_choose_more_days_never_fewer(client, auth, app, demo):
     auth.login("county_demo")
-    start = services.today() + timedelta(days=1)
+    start = clock.today() + timedelta(days=1)
     token = csrf_token_of(client, "/notices/manage/new")
     base = {"csrf_token": token, "title": "东港区职称信息公示", "body": "现予公示。", "contact": "吴审核 0633-1",
             "start_date": start.isoformat(), "series": "", "level": "", "corrects_id": "0", "selection": "all"}
@@ -132,7 +133,7 @@ def test_start_date_cannot_be_in_the_past(client, auth, demo):
     token = csrf_token_of(client, "/notices/manage/new")
     response = client.post("/notices/manage/new", data={
         "csrf_token": token, "title": "补发公示", "body": "现予公示。", "contact": "吴审核",
-        "start_date": (services.today() - timedelta(days=3)).isoformat(), "days": "5", "series": "", "level": "",
+        "start_date": (clock.today() - timedelta(days=3)).isoformat(), "days": "5", "series": "", "level": "",
         "corrects_id": "0", "selection": "all"})
     assert response.status_code == 200
     assert "公示开始日期不能早于今天" in response.get_data(as_text=True)
@@ -149,7 +150,7 @@ def test_published_records_are_not_offered_again_and_a_correction_references_the
     token = csrf_token_of(client, "/notices/manage/new")
     response = client.post("/notices/manage/new", data={
         "csrf_token": token, "title": "更正公示", "body": "原公示名单有误，现予更正。", "contact": "李经办",
-        "start_date": services.today().isoformat(), "days": "5", "series": "", "level": "",
+        "start_date": clock.today().isoformat(), "days": "5", "series": "", "level": "",
         "corrects_id": str(old_id), "selection": "all"})
     assert response.status_code == 302
     old_page = client.get(f"/notices/{old_id}").get_data(as_text=True)
@@ -310,9 +311,9 @@ def test_objections_only_while_the_notice_is_open(client, app, demo):
         assert db.session.scalar(select(Objection.id)) is None
 
 
-def test_closed_notice_shows_no_objection_and_clears_records_to_move_up(client, app, demo):
+def test_closed_notice_shows_which_records_passed_it(client, app, demo):
     with app.app_context():
-        notice_id = _publish("county_demo", services.today() - timedelta(days=30), title="已结束的县级公示")
+        notice_id = _publish("county_demo", clock.today() - timedelta(days=30), title="已结束的县级公示")
         entries = list(db.session.scalars(select(NoticeEntry).where(NoticeEntry.notice_id == notice_id)
                                           .order_by(NoticeEntry.position)))
         assert len(entries) >= 2
@@ -323,17 +324,8 @@ def test_closed_notice_shows_no_objection_and_clears_records_to_move_up(client, 
                                  receipt_hash="0" * 64, status="open"))
         db.session.get(Certificate, blocked.certificate_id).objection_open = True
         db.session.commit()
-        cert_ids = [e.certificate_id for e in entries]
-        county = _user("county_demo").org_id
-        cleared = services.cleared_certificate_ids(cert_ids, county)
-        assert blocked.certificate_id not in cleared
-        assert cleared == set(cert_ids[1:])
-        # The hospital's own notice is still open: nothing on it has passed the hospital's notice.
-        open_notice = _notice(OPEN_TITLE)
-        open_id = open_notice.id
-        open_certs = [e.certificate_id for e in db.session.scalars(
-            select(NoticeEntry).where(NoticeEntry.notice_id == open_id))]
-        assert services.cleared_certificate_ids(open_certs, open_notice.org_id) == set()
+        # The hospital's own notice is still open: nothing on it has passed yet.
+        open_id = _notice(OPEN_TITLE).id
     page = client.get(f"/notices/{notice_id}").get_data(as_text=True)
     assert page.count("公示期满无异议") == len(entries) - 1
     assert "异议处理中" in page
@@ -345,11 +337,11 @@ def test_days_remaining_are_working_days(client, app, demo, monkeypatch):
     with app.app_context():
         notice_id = _publish("county_demo", date(2025, 9, 29), title="国庆前公示")
     # On Wed 2025-10-01 (holiday) the working days left are 10-09, 10-10 and 10-11.
-    monkeypatch.setattr(services, "today", lambda: date(2025, 10, 1))
+    monkeypatch.setattr(clock, "today", lambda: date(2025, 10, 1))
     page = client.get(f"/notices/{notice_id}").get_data(as_text=True)
     assert re.search(r'剩余 <strong class="remaining-days">3</strong> 个工作日', page)
     assert "含今日" not in page
-    monkeypatch.setattr(services, "today", lambda: date(2025, 9, 30))
+    monkeypatch.setattr(clock, "today", lambda: date(2025, 9, 30))
     page = client.get(f"/notices/{notice_id}").get_data(as_text=True)
     assert re.search(r'剩余 <strong class="remaining-days">4</strong> 个工作日（含今日）', page)
 
@@ -367,7 +359,7 @@ def test_publisher_may_list_only_the_ticked_records(client, auth, app, demo):
     assert len(ticked) == 2
     response = client.post("/notices/manage/new", data={
         "csrf_token": csrf_token_of(client, "/notices/manage/new"), "title": "两人公示", "body": "现予公示。",
-        "contact": "吴审核", "start_date": services.today().isoformat(), "days": "5", "series": "", "level": "",
+        "contact": "吴审核", "start_date": clock.today().isoformat(), "days": "5", "series": "", "level": "",
         "corrects_id": "0", "selection": "picked", "cert_id": ticked})
     assert response.status_code == 302
     with app.app_context():
@@ -376,7 +368,7 @@ def test_publisher_may_list_only_the_ticked_records(client, auth, app, demo):
         assert listed == {int(t) for t in ticked}
     nothing = client.post("/notices/manage/new", data={
         "csrf_token": csrf_token_of(client, "/notices/manage/new"), "title": "空公示", "body": "现予公示。",
-        "contact": "吴审核", "start_date": services.today().isoformat(), "days": "5", "series": "", "level": "",
+        "contact": "吴审核", "start_date": clock.today().isoformat(), "days": "5", "series": "", "level": "",
         "corrects_id": "0", "selection": "picked"})
     assert nothing.status_code == 200 and "没有选中任何记录" in nothing.get_data(as_text=True)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEntry, PublicNotice, User, WorkdayOverride
+from portal import clock
 from portal.notices import services
 from tests.conftest import csrf_token_of
 
@@ -121,9 +122,9 @@ def _banner(client) -> str | None:
 
 def test_banner_from_november_until_next_years_schedule_is_complete(client, auth, app, demo, monkeypatch):
     auth.login("admin")
-    monkeypatch.setattr(services, "today", lambda: date(2030, 6, 10))
+    monkeypatch.setattr(clock, "today", lambda: date(2030, 6, 10))
     assert _banner(client) is None
-    monkeypatch.setattr(services, "today", lambda: date(2030, 11, 3))
+    monkeypatch.setattr(clock, "today", lambda: date(2030, 11, 3))
     banner = _banner(client)
     assert banner and "2031年" in banner
     assert _banner(client) == banner, "shown on every page, once"
@@ -140,10 +141,10 @@ def test_banner_when_an_open_notice_is_provisional(client, auth, app, demo, monk
     with app.app_context():
         _publish_far()
     auth.login("admin")
-    monkeypatch.setattr(services, "today", lambda: date(2030, 3, 5))
+    monkeypatch.setattr(clock, "today", lambda: date(2030, 3, 5))
     banner = _banner(client)
     assert banner and "2030年" in banner and "2031年" not in banner
-    monkeypatch.setattr(services, "today", lambda: date(2030, 4, 1))
+    monkeypatch.setattr(clock, "today", lambda: date(2030, 4, 1))
     assert _banner(client) is None, "the notice has ended"
 
 

@@ -12,7 +12,7 @@ from portal.domain.idnumber import build_resident_id
 from portal.extensions import db
 from portal.models import (AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization,
                            Person, User)
-from portal.review import services
+from portal import workflow as services
 from tests.conftest import csrf_token_of, tamper
 
 _sequence = count(100)
@@ -265,7 +265,7 @@ def test_of_two_simultaneous_approvals_exactly_one_wins(app, demo):
         for thread in threads:
             thread.join(timeout=30)
     else:
-        from portal.review import services as module
+        from portal import workflow as module
 
         original = module.audit.record
 
@@ -345,6 +345,31 @@ def test_after_its_deadline_a_level_cannot_report_and_its_queue_is_marked_overdu
     assert "待市级职改办审核</span>" not in only_overdue
 
 
+def test_the_queue_calls_overdue_what_the_record_s_own_campaign_enforces(client, auth, app, demo):
+    yesterday, later = date.today() - timedelta(days=1), date.today() + timedelta(days=30)
+    _campaign(app, {"county_review": yesterday})  # the province's, under which the first record is submitted
+    late = _new_cert(app)
+    _submit(app, late)
+    _approve_as(app, late, "unit_demo")
+    with app.app_context():  # then the county opens a campaign of its own, with a later deadline
+        county = Campaign(name="东港区2026年职称信息采集", org_id=_org("DG-ZGB").id)
+        county.deadlines = [CampaignDeadline(level="county_review", due_date=later)]
+        db.session.add(county)
+        db.session.commit()
+    on_time = _new_cert(app)
+    _submit(app, on_time)
+    _approve_as(app, on_time, "unit_demo")
+    assert "已过截止时间，不再受理" in _act(client, auth, app, "county_demo", late, "approve")
+    auth.login("county_demo")
+    only_overdue = client.get("/review/?overdue=1").get_data(as_text=True)
+    assert f"/review/certificates/{late}" in only_overdue
+    assert f"/review/certificates/{on_time}" not in only_overdue
+    queue = client.get("/review/").get_data(as_text=True)
+    rows = {cert_id: next(row for row in queue.split("<tr") if f"/review/certificates/{cert_id}" in row)
+            for cert_id in (late, on_time)}
+    assert "逾期" in rows[late] and "逾期" not in rows[on_time]
+
+
 # --- the queue ----------------------------------------------------------------------------------------
 
 def test_queue_searches_by_name_id_tail_and_certificate_number(client, auth, app, demo):
@@ -384,7 +409,7 @@ def test_queue_filters_and_keyset_pages(client, auth, app, demo):
     with app.app_context():
         user = _user("province_demo")
         while True:
-            page = queue_page(user, QueueFilters(status="all", level="中级", after=after), None)
+            page = queue_page(user, QueueFilters(status="all", level="中级", after=after))
             seen += [c.id for c, _ in page.rows]
             assert len(page.rows) <= PAGE_SIZE
             if page.next_after is None:

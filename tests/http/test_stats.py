@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Certificate, Organization, StatCell
-from portal.review import services
+from portal import workflow as services
 from tests.http.test_review import _approve_as, _new_cert, _org, _submit, _user
 
 

@@ -19,9 +19,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from portal.documents import fonts
 from portal.documents.pdf import render_pdf
+from portal.clock import in_china
 from portal.documents.signing import (
     CA_COMMON_NAME,
-    CHINA_TZ,
     SigningError,
     ensure_ca,
     issue_org_certificate,
@@ -157,7 +157,7 @@ def test_stamp_on_last_page_shows_name_and_beijing_time(signed_letter, ca):
     texts, glyph_runs, page, last_page = stamp_texts(signed_letter)
     assert page == last_page
     signing_time = verify_pdf(signed_letter, [ca.certificate]).signing_time
-    shown_time = signing_time.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    shown_time = in_china(signing_time).strftime("%Y-%m-%d %H:%M:%S")
     assert texts == [ORG_NAME, f"签章时间：{shown_time}"]
     # Glyph id 0 is .notdef, the empty box drawn for characters the font lacks.
     for run in glyph_runs:

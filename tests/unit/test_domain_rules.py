@@ -273,11 +273,13 @@ def test_build_credit_code():
         build_credit_code("9135")
 
 
-def test_region_list_knows_retired_codes_and_the_check_warns_only():
-    from portal.domain.regions import is_known_region, parse_region_cell
+def test_region_list_knows_retired_codes_and_the_check_warns_only(app_ctx):
+    from portal.domain.regions import parse_region_cell
+    from portal.reference import record_context
 
-    assert is_known_region("110103") and is_known_region("370102") and not is_known_region("379999")
-    unknown = check_resident_id(build_resident_id("379999", date(1980, 1, 1), 11), region_known=is_known_region)
+    known = record_context(today=date(2026, 11, 24)).region_known
+    assert known("110103") and known("370102") and not known("379999")
+    unknown = check_resident_id(build_resident_id("379999", date(1980, 1, 1), 11), region_known=known)
     assert unknown.ok and [p.code for p in unknown.problems] == ["id_region_unknown"]
     assert parse_region_cell("370000000000山东省本级") == ("370000", [])
     assert parse_region_cell("37000012345x")[0] is None

@@ -16,7 +16,6 @@ from portal.domain.workdays import (
     covered_years,
     is_provisional_year,
     is_workday,
-    notice_end_date,
     notice_period,
     working_days_between,
 )
@@ -45,37 +44,37 @@ def test_national_day_2025_week():
     assert notice_period(date(2025, 9, 29)) == NoticePeriod(
         start=date(2025, 9, 29), end=date(2025, 10, 11), days=5, provisional=False
     )
-    assert notice_end_date(date(2025, 9, 29)) == date(2025, 10, 11)
+    assert notice_period(date(2025, 9, 29)).end == date(2025, 10, 11)
 
 
 def test_start_on_national_day_2025_make_up_sunday_counts():
     # Sun 09-28 is a make-up working day: 09-28, 09-29, 09-30, 10-09, 10-10.
-    assert notice_end_date(date(2025, 9, 28)) == date(2025, 10, 10)
+    assert notice_period(date(2025, 9, 28)).end == date(2025, 10, 10)
 
 
 def test_start_inside_national_day_2025_holiday():
     # Counting begins Thu 10-09: 10-09, 10-10, Sat 10-11 (make-up), Mon 10-13, Tue 10-14.
-    assert notice_end_date(date(2025, 10, 1)) == date(2025, 10, 14)
+    assert notice_period(date(2025, 10, 1)).end == date(2025, 10, 14)
 
 
 def test_spring_festival_2025():
     # Fri 01-24, make-up Sun 01-26, Mon 01-27, holiday 01-28..02-04, Wed 02-05, Thu 02-06.
-    assert notice_end_date(date(2025, 1, 24)) == date(2025, 2, 6)
+    assert notice_period(date(2025, 1, 24)).end == date(2025, 2, 6)
 
 
 def test_start_on_spring_festival_2025_make_up_sunday():
     # Make-up Sun 01-26 counts: 01-26, 01-27, 02-05, 02-06, 02-07.
-    assert notice_end_date(date(2025, 1, 26)) == date(2025, 2, 7)
+    assert notice_period(date(2025, 1, 26)).end == date(2025, 2, 7)
 
 
 def test_after_spring_festival_2025_make_up_saturday_counts():
     # Wed 02-05, Thu 02-06, Fri 02-07, make-up Sat 02-08, Mon 02-10.
-    assert notice_end_date(date(2025, 2, 5)) == date(2025, 2, 10)
+    assert notice_period(date(2025, 2, 5)).end == date(2025, 2, 10)
 
 
 def test_spring_festival_2026():
     # Thu 02-12, Fri 02-13, make-up Sat 02-14, holiday 02-15..02-23, Tue 02-24, Wed 02-25.
-    assert notice_end_date(date(2026, 2, 12)) == date(2026, 2, 25)
+    assert notice_period(date(2026, 2, 12)).end == date(2026, 2, 25)
 
 
 def test_ten_days_across_spring_festival_2026():
@@ -88,9 +87,9 @@ def test_ten_days_across_spring_festival_2026():
 
 def test_national_day_2026_make_up_days():
     # Make-up Sun 09-20 counts: 09-20, 09-21..09-24; 09-25 is 中秋 (Fri).
-    assert notice_end_date(date(2026, 9, 20)) == date(2026, 9, 24)
+    assert notice_period(date(2026, 9, 20)).end == date(2026, 9, 24)
     # Wed 09-30, holiday 10-01..10-07, Thu 10-08, Fri 10-09, make-up Sat 10-10, Mon 10-12.
-    assert notice_end_date(date(2026, 9, 30)) == date(2026, 10, 12)
+    assert notice_period(date(2026, 9, 30)).end == date(2026, 10, 12)
 
 
 def test_start_on_weekend():
@@ -102,18 +101,18 @@ def test_start_on_weekend():
 
 def test_ordinary_week_in_2026():
     # Tue 2026-11-24 .. Fri 11-27, then Mon 11-30.
-    assert notice_end_date(date(2026, 11, 24)) == date(2026, 11, 30)
+    assert notice_period(date(2026, 11, 24)).end == date(2026, 11, 30)
 
 
 def test_one_day():
-    assert notice_end_date(date(2025, 11, 24), 1) == date(2025, 11, 24)
-    assert notice_end_date(date(2025, 11, 22), 1) == date(2025, 11, 24)
-    assert notice_end_date(date(2025, 10, 1), 1) == date(2025, 10, 9)
+    assert notice_period(date(2025, 11, 24), 1).end == date(2025, 11, 24)
+    assert notice_period(date(2025, 11, 22), 1).end == date(2025, 11, 24)
+    assert notice_period(date(2025, 10, 1), 1).end == date(2025, 10, 9)
 
 
 def test_ten_days_plain():
     # Mon 2025-11-24 .. Fri 11-28, Mon 12-01 .. Fri 12-05.
-    assert notice_end_date(date(2025, 11, 24), 10) == date(2025, 12, 5)
+    assert notice_period(date(2025, 11, 24), 10).end == date(2025, 12, 5)
 
 
 @pytest.mark.parametrize("days", [0, -1])
@@ -126,7 +125,7 @@ def test_override_turns_weekday_off():
     overrides = Overrides(days={date(2025, 11, 26): False})
     assert not is_workday(date(2025, 11, 26), overrides)
     # 11-24, 11-25, 11-27, 11-28, Mon 12-01.
-    assert notice_end_date(date(2025, 11, 24), overrides=overrides) == date(2025, 12, 1)
+    assert notice_period(date(2025, 11, 24), overrides=overrides).end == date(2025, 12, 1)
 
 
 def test_override_turns_saturday_into_working_day():
@@ -134,15 +133,15 @@ def test_override_turns_saturday_into_working_day():
     assert is_workday(date(2025, 11, 29), overrides)
     assert not is_workday(date(2025, 11, 29))
     # Without it: 11-26, 11-27, 11-28, 12-01, 12-02.
-    assert notice_end_date(date(2025, 11, 26)) == date(2025, 12, 2)
+    assert notice_period(date(2025, 11, 26)).end == date(2025, 12, 2)
     # With it: 11-26, 11-27, 11-28, Sat 11-29, Mon 12-01.
-    assert notice_end_date(date(2025, 11, 26), overrides=overrides) == date(2025, 12, 1)
+    assert notice_period(date(2025, 11, 26), overrides=overrides).end == date(2025, 12, 1)
 
 
 def test_override_beats_package_make_up_day():
     overrides = Overrides(days={date(2025, 10, 11): False})
     # 09-29, 09-30, 10-09, 10-10, then Mon 10-13 instead of the make-up Saturday.
-    assert notice_end_date(date(2025, 9, 29), overrides=overrides) == date(2025, 10, 13)
+    assert notice_period(date(2025, 9, 29), overrides=overrides).end == date(2025, 10, 13)
 
 
 def test_notice_crossing_into_unannounced_2027_is_provisional():
@@ -206,7 +205,7 @@ def test_never_crashes(year):
 def test_datetime_is_accepted():
     overrides = Overrides(days={date(2025, 11, 26): False})
     assert not is_workday(datetime(2025, 11, 26, 9, 30), overrides)
-    assert notice_end_date(datetime(2025, 9, 29, 8, 0)) == date(2025, 10, 11)
+    assert notice_period(datetime(2025, 9, 29, 8, 0)).end == date(2025, 10, 11)
 
 
 def test_working_days_between():

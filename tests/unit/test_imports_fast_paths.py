@@ -16,8 +16,8 @@ from portal.domain.text import clean
 from portal.imports import reader
 from portal.imports.pipeline import Importer
 from portal.imports.reader import WorkbookError, find_data_sheet
-from portal.imports.reference import Reference
 from portal.imports.rows import RowChecker
+from portal.reference import record_context
 from tests.fixtures.workbooks import (
     RIZHAO_HEADERS, rizhao_row, rizhao_workbook, save, shared_strings_xlsx,
 )
@@ -93,7 +93,7 @@ def test_a_run_restores_the_garbage_collector_as_it_found_it(app_ctx, tmp_path):
 
 
 def test_equal_cell_values_of_different_types_are_reported_each_as_typed(app_ctx):
-    checker = RowChecker(Reference.load(), ScopeRules(), date(2026, 11, 24))
+    checker = RowChecker(record_context(today=date(2026, 11, 24), scope=ScopeRules(), default_obtain_method="review"))
     messages = []
     for value in (True, 1.0, 1, True):
         row = checker.check(2, {"education": value, "sex": value})

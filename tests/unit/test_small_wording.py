@@ -23,11 +23,12 @@ def test_a_refused_date_is_not_also_asked_for(app_ctx):
     from types import SimpleNamespace
 
     from portal.entry.services import check_certificate
+    from portal.models import Person
 
     campaign = SimpleNamespace(window_start=date(2010, 1, 1), window_end=None, exclude_exam_only=True,
                                exclude_electronic=True, exclude_other_province=False,
                                org=SimpleNamespace(region_code="371100"))
-    _, problems = check_certificate({"issue_date": "2024-02-30"}, None, None, campaign)
+    _, problems = check_certificate({"issue_date": "2024-02-30"}, Person(), None, campaign)
     on_date = [p.message for p in problems if p.field == "issue_date"]
     assert len(on_date) == 1 and "不存在" in on_date[0], on_date
 

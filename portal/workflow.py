@@ -1,4 +1,6 @@
-"""Level-by-level review (逐级审核): who acts on a record, and the signed steps that move it.
+"""The record workflow shared by entry, review, campaigns and imports: who may change or act on a
+record, the campaign and deadlines that apply to it, and the signed steps of level-by-level
+review (逐级审核) that move it.
 
 Every step locks the record (SELECT … FOR UPDATE on PostgreSQL), checks the version the
 reviewer saw, changes the status and appends a signed trail entry in the same transaction.
@@ -8,23 +10,25 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import audit
+from portal import audit, clock
 from portal.access import visibility
+from portal.clock import in_china
 from portal.domain.dates import format_iso
 from portal.domain.scope import ScopeRules, check_scope
-from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
+from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
 from portal.extensions import db
 from portal.labels import action_label
-from portal.review.evidence import PHOTO_FIX, last_return, photo_locked_by_others
-from portal.models import AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, Organization
+from portal.evidence import PHOTO_FIX, last_return, photo_locked_by_others
+from portal.models import (AuditEntry, BlacklistEntry, Campaign, CampaignDeadline, Certificate, EvidenceFile,
+                           Organization, Person)
 from portal.models._types import utcnow
 
-CHINA = timezone(timedelta(hours=8))
 ENTRY_STATUSES = ("draft", "returned")
 REVIEWER_ROLES = ("unit", "department", "county_office", "city_office", "province_office")
 
@@ -77,10 +81,6 @@ class Conflict(WorkflowError):
     """Someone else changed the record since the user loaded it."""
 
 
-def today() -> date:
-    return datetime.now(CHINA).date()
-
-
 # --- who acts where -----------------------------------------------------------------------
 
 def review_path(org: Organization | None) -> list[tuple[str, Organization]]:
@@ -100,6 +100,15 @@ def user_level(user) -> str | None:
     if user is None or user.role not in REVIEWER_ROLES or user.org is None:
         return None
     return REVIEW_STATUS_BY_ORG_TYPE.get(user.org.type)
+
+
+def pending_count(user) -> int:
+    """How many records wait at this user's review level (shown on the home and staff pages)."""
+    level = user_level(user)
+    if level is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Certificate).where(
+        visibility(Certificate, user), Certificate.status == level)) or 0
 
 
 def is_entrant(cert: Certificate, user) -> bool:
@@ -143,7 +152,8 @@ def return_targets(cert: Certificate, user) -> list[tuple[str, str]]:
 # --- campaign: scope and deadlines ----------------------------------------------------------
 
 def campaign_for_org(org: Organization | None) -> Campaign | None:
-    """The open campaign run by the nearest body above `org` (its own first)."""
+    """The open campaign run by the nearest body above `org` (its own first): the campaign a
+    record of `org` joins when it is created or submitted."""
     if org is None:
         return None
     chain_ids = [body.id for body in org.chain()]
@@ -157,9 +167,32 @@ def campaign_for_org(org: Organization | None) -> Campaign | None:
 
 
 def campaign_of(cert: Certificate) -> Campaign | None:
+    """The campaign whose scope and deadlines apply to a record: the one it joined, else the one
+    open for its unit. `record_campaign_id` says the same in SQL."""
     if cert.campaign_id:
         return db.session.get(Campaign, cert.campaign_id)
     return campaign_for_org(cert.org)
+
+
+def record_campaign_id():
+    """SQL for campaign_of(certificate) of each row: its own campaign, else the open campaign of
+    the nearest body on its unit's chain (the longest organisation path that prefixes its own)."""
+    unit, runner = aliased(Organization), aliased(Organization)
+    fallback = (select(Campaign.id)
+                .join(runner, runner.id == Campaign.org_id)
+                .join(unit, unit.id == Certificate.org_id)
+                .where(Campaign.is_open, unit.path.like(runner.path + "%"))
+                .order_by(func.length(runner.path).desc(), Campaign.id.desc())
+                .limit(1).correlate(Certificate).scalar_subquery())
+    return func.coalesce(Certificate.campaign_id, fallback)
+
+
+def overdue_condition():
+    """SQL: the record still sits at a level whose deadline in its own campaign has passed; the
+    deadline that submit() and approve() enforce."""
+    level = case((Certificate.status.in_(ENTRY_STATUSES), literal("person")), else_=Certificate.status)
+    return exists().where(CampaignDeadline.campaign_id == record_campaign_id(),
+                          CampaignDeadline.level == level, CampaignDeadline.due_date < clock.today())
 
 
 def scope_rules(campaign: Campaign | None) -> ScopeRules:
@@ -175,23 +208,9 @@ def deadlines_of(campaign: Campaign | None) -> dict[str, date]:
 
 def deadline_refusal(campaign: Campaign | None, level: str) -> str | None:
     due = deadlines_of(campaign).get(level)
-    if due is not None and today() > due:
+    if due is not None and clock.today() > due:
         return f"{DEADLINE_LEVELS.get(level, level)}的截止日期为{format_iso(due)}，已过截止时间，不再受理"
     return None
-
-
-def overdue_statuses(campaign: Campaign | None) -> list[str]:
-    """Statuses whose level's deadline has passed: records still sitting there are overdue."""
-    now = today()
-    out = []
-    for level, due in deadlines_of(campaign).items():
-        if due >= now:
-            continue
-        if level == "person":
-            out += list(ENTRY_STATUSES)
-        elif level in REVIEW_STATUSES:
-            out.append(level)
-    return out
 
 
 # --- integrity blacklist ----------------------------------------------------------------------
@@ -212,7 +231,7 @@ def blacklist_flags(person_id: int | None, org_id: int | None) -> list[Blacklist
         conditions.append(BlacklistEntry.org_id == org_id)
     if not conditions:
         return []
-    now = today()
+    now = clock.today()
     flags = []
     for entry in db.session.scalars(select(BlacklistEntry).where(
             db.or_(*conditions), BlacklistEntry.lifted_at.is_(None))):
@@ -228,7 +247,7 @@ def flagged_ids(person_ids, org_ids) -> tuple[set[int], set[int]]:
     person_ids, org_ids = set(person_ids), set(org_ids)
     if not person_ids and not org_ids:
         return set(), set()
-    now = today()
+    now = clock.today()
     rows = db.session.scalars(select(BlacklistEntry).where(
         db.or_(BlacklistEntry.person_id.in_(person_ids), BlacklistEntry.org_id.in_(org_ids)),
         BlacklistEntry.lifted_at.is_(None)))
@@ -273,8 +292,7 @@ def _conflict(cert: Certificate) -> Conflict:
     step = last_step(cert.id)
     who = ""
     if step is not None:
-        when = step.at if step.at.tzinfo else step.at.replace(tzinfo=timezone.utc)
-        who = (f"已由{step.actor_org_name or ''}{step.actor_name}于{when.astimezone(CHINA):%Y-%m-%d %H:%M}"
+        who = (f"已由{step.actor_org_name or ''}{step.actor_name}于{in_china(step.at):%Y-%m-%d %H:%M}"
                f"{action_label(step.action)}，")
     return Conflict(f"该记录在您打开之后已被他人处理：{who}当前状态为“{status_label(cert.status)}”。"
                     "您的操作未生效，请刷新页面查看最新情况后再操作。")
@@ -443,3 +461,10 @@ def fix_fields_of_last_return(cert_id: int) -> list[str]:
 def trail(object_type: str, object_id: int) -> list[AuditEntry]:
     return list(db.session.scalars(select(AuditEntry).where(
         AuditEntry.object_type == object_type, AuditEntry.object_id == object_id).order_by(AuditEntry.id)))
+
+
+def evidence_of(person: Person) -> dict:
+    """Evidence files of a person: {(certificate id or None, kind): EvidenceFile}."""
+    files = db.session.scalars(select(EvidenceFile).where(EvidenceFile.person_id == person.id)
+                               .order_by(EvidenceFile.id))
+    return {(f.certificate_id, f.kind): f for f in files}
