@@ -160,9 +160,10 @@ def _run(job_id: int, action: str) -> None:
 def _finish(job_id: int, report: Report, write: bool) -> None:
     values = dict(layout=report.layout, sheet_name=(report.sheet or "")[:64], rows_total=report.rows_total,
                   rows_valid=report.rows_valid, errors=report.errors, warnings=report.warnings,
-                  status="committed" if write else "checked", finished_at=utcnow())
+                  status="committed" if write else "checked", finished_at=utcnow(),
+                  summary={"skipped": report.skipped})
     if write:
-        values.update(rows_imported=report.rows_imported, summary=report.counts)
+        values.update(rows_imported=report.rows_imported, summary=report.counts | {"skipped": report.skipped})
         if not report.rows_imported:
             # Back to "checked": the user may still choose to import only the valid rows.
             values.update(status="checked", message=(

@@ -48,6 +48,13 @@ _SST_REF = re.compile(rb't="s"(?:\s[^>]*)?><v>(\d{1,9})</v>')
 # substring search finds the chunks that may hold a long row number or a column past Z.
 _REF_SHAPES = bytes.maketrans(b'"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', b"A" + b"0" * 10 + b"A" * 26)
 PIECE_ROWS = 4_000  # rows handed to calamine at a time: its dense range stays small
+# A cell holding an error (t="e"): calamine reads it as an empty string, so the importer takes
+# the value from the XML to report it instead of seeing a blank.
+_ERROR_CELL = re.compile(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d{1,9})"[^>]*?\bt="e"[^>]*>'
+                         rb"(?:<" + _NS + rb"f\b[^>]*?(?:/>|>.*?</" + _NS + rb"f>))?<" + _NS + rb"v>([^<]{1,16})</")
+_ERROR_CELL_OTHER_ORDER = re.compile(rb"<" + _NS + rb'c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3})(\d{1,9})"[^>]*>'
+                                     rb"(?:<" + _NS + rb"f\b[^>]*?(?:/>|>.*?</" + _NS + rb"f>))?<" + _NS
+                                     + rb"v>([^<]{1,16})</")
 
 
 class WorkbookError(Exception):
@@ -115,9 +122,10 @@ def _unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
-def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[int, int, bool]:
+def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int,
+                   errors: dict[int, dict[int, str]] | None = None) -> tuple[int, int, bool]:
     """(rows, columns, every tag referenced) of a sheet, read by streaming its XML; raises when
-    the sheet is too large.
+    the sheet is too large. Error cells found on the way go to `errors` (row -> column -> value).
 
     Producers write a reference on every row and cell; then a few C-level scans per chunk
     suffice: tag counts, any reference beyond the row cap, any column past Z. Cells or rows
@@ -126,7 +134,7 @@ def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[
     """
     height = width = current = last_row = 0
     referenced = prefixed = None
-    tail = b""
+    tail = carry = b""
     # A row number above the limit has at least as many digits as the limit.
     long_number = b"A" + b"0" * len(str(max_rows + HEADER_SEARCH_ROWS))
     with archive.open(part) as stream:
@@ -168,9 +176,21 @@ def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[
                     width = max(width, _column_number(ref.group(1)))
             height = max(height, last_row)
             _check_extent(height, width, max_rows)
+            if errors is not None:
+                # The end of the previous chunk too: a cell may be cut between its tags.
+                scan = carry + body
+                if b't="e"' in scan:
+                    _collect_errors(scan, errors)
+                carry = body[-512:]
             if not chunk:
                 break
     return height, width, referenced
+
+
+def _collect_errors(body: bytes, errors: dict[int, dict[int, str]]) -> None:
+    for pattern in (_ERROR_CELL, _ERROR_CELL_OTHER_ORDER):
+        for letters, row, value in pattern.findall(body):
+            errors.setdefault(int(row), {})[_column_number(letters) - 1] = value.decode("ascii", "replace")
 
 
 @functools.lru_cache(maxsize=4)
@@ -212,6 +232,7 @@ class XlsxLayout:
     parts: dict[str, str]  # sheet name -> part path
     extents: dict[str, tuple[int, int, bool]]  # part path -> (rows, columns, every tag referenced)
     shared_parts: tuple[str, ...]  # workbook, relationships, shared strings, styles
+    errors: dict[str, dict[int, dict[int, str]]] = field(default_factory=dict)  # part -> error cells
 
 
 def check_xlsx(path: Path, max_rows: int = MAX_ROWS) -> XlsxLayout:
@@ -230,12 +251,13 @@ def check_xlsx(path: Path, max_rows: int = MAX_ROWS) -> XlsxLayout:
                                 f"文件解压后超过{MAX_UNCOMPRESSED // (1024 * 1024)}MB，请删除多余的工作表、图片或空白行列后重新上传")
         try:
             parts = {name: part for name, part in _sheet_parts(archive).items() if part in names}
-            extents = {part: _measure_sheet(archive, part, max_rows) for part in parts.values()}
+            errors = {part: {} for part in parts.values()}
+            extents = {part: _measure_sheet(archive, part, max_rows, errors[part]) for part in parts.values()}
         except (zipfile.BadZipFile, EOFError, OSError, ValueError):
             raise WorkbookError("bad_zip", "文件内容已损坏（压缩数据校验失败），请重新保存后上传") from None
         shared = tuple(n for n in (*_SHARED_PARTS, *_workbook_parts(archive, ("sharedStrings", "styles")))
                        if n in names)
-    return XlsxLayout(parts, extents, shared)
+    return XlsxLayout(parts, extents, shared, {part: found for part, found in errors.items() if found})
 
 
 @dataclass
@@ -248,6 +270,7 @@ class Sheet:
     header_row: int
     height: int = 0  # rows the sheet spans, for progress
     notes: dict = field(default_factory=dict)  # values read from title rows, e.g. 批准文号
+    errors: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> column index -> "#N/A"…
 
 
 def open_workbook(path: Path, kind: str):
@@ -494,7 +517,8 @@ def find_data_sheet(path: Path, kind: str, max_rows: int = MAX_ROWS) -> Sheet:
             height = layout.extents[layout.parts[name]][0] if layout and name in layout.parts else 0
             return Sheet(name=name, match=match, rows=itertools.chain(head_rows, rows), header_row=number,
                          height=height or (head_rows[-1][0] if head_rows else 0),
-                         notes=_title_notes([cells for _, cells in head_rows[:index]]))
+                         notes=_title_notes([cells for _, cells in head_rows[:index]]),
+                         errors=layout.errors.get(layout.parts[name], {}) if layout and name in layout.parts else {})
     raise WorkbookError("layout_unknown", unknown_layout_message(best_partial))
 
 

@@ -179,12 +179,14 @@ def test_cli_dry_run_report_json(app, demo, tmp_path):
     result = app.test_cli_runner().invoke(args=["import-xlsx", path, "--dry-run", "--report-json", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert set(report) == {"layout", "rows_total", "rows_valid", "rows_imported", "issues"}
+    assert set(report) == {"layout", "rows_total", "rows_valid", "rows_imported", "rows_skipped", "issues"}
+    assert report["rows_skipped"] == {"totals": 0, "footers": 0, "examples": 1}
     assert (report["layout"], report["rows_total"], report["rows_valid"], report["rows_imported"]) == ("rizhao12", 2, 1, 0)
-    assert report["issues"] == [{
+    assert report["issues"][0]["code"] == "example_row"
+    assert report["issues"][1:] == [{
         "row": first_data_row() + 1, "column": "证件号码", "severity": "error", "code": "id_excel_number",
-        "message": report["issues"][0]["message"]}]
-    assert "文本" in report["issues"][0]["message"]
+        "message": report["issues"][1]["message"]}]
+    assert "文本" in report["issues"][1]["message"]
 
 
 def test_cli_import_and_export(app, demo, tmp_path):
@@ -214,3 +216,16 @@ def test_cli_import_and_export(app, demo, tmp_path):
     template = tmp_path / "t.xlsx"
     assert runner.invoke(args=["xlsx-template", str(template)]).exit_code == 0
     assert template.read_bytes().startswith(b"PK")
+
+
+def test_result_page_states_rows_that_are_not_data(client, auth, demo):
+    auth.login("unit_demo")
+    workbook = rizhao_workbook([rizhao_row(1)])
+    sheet = workbook.active
+    sheet.append(["合计", None, None, None, "共1人"])
+    sheet.append(["填表人：王五", None, None, None, "联系电话：0633-8781234"])
+    job_id = _job_id(_upload(client, to_bytes(workbook)))
+    page = client.get(f"/excel/import/{job_id}").get_data(as_text=True)
+    assert "合计行 1 行" in page and "落款行 1 行" in page and "模板示例行 1 行" in page
+    assert re.search(r'<span class="stat-count">1</span><span class="stat-label">数据行', page)
+    assert "模板自带的示例行" in page

@@ -120,7 +120,8 @@ def test_sheet_protection_formulas_and_merged_cells_are_handled(app_ctx, tmp_pat
     sheet.merge_cells(f"K{row}:L{row}")
     report = _run(save(workbook, tmp_path / "f.xlsx"))
     assert report.rows_total == 2 and report.rows_valid == 1
-    assert {(i["row"], i["column"], i["code"]) for i in report.issues} == {(row, "姓名", "name_required")}
+    assert {(i["row"], i["column"], i["code"]) for i in report.issues} == {(row, "姓名", "name_required"),
+                                                                                (5, "证件号码", "example_row")}
 
 
 def test_failed_commit_leaves_nothing_behind(app_ctx, tmp_path, demo):
@@ -169,7 +170,7 @@ def test_large_sheets_are_read_in_pieces_with_the_same_rows(app_ctx, tmp_path, m
     monkeypatch.setattr(reader, "PIECE_ROWS", 3)
     pieces = _run(path)
     assert pieces.rows_total == whole.rows_total == 12
-    assert pieces.issues == whole.issues and pieces.issues[0]["row"] == first_data_row() + 11
+    assert pieces.issues == whole.issues and pieces.issues[-1]["row"] == first_data_row() + 11
 
 
 def test_sheet_starting_below_and_right_of_a1(app_ctx, tmp_path, monkeypatch):
