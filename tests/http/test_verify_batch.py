@@ -102,6 +102,16 @@ def test_a_sheet_claiming_a_million_rows_is_refused_before_it_is_read(client, au
     assert response.mimetype == "text/html" and "表格超过5000行的上限" in body
 
 
+def test_a_shared_strings_bomb_is_refused_in_chinese(client, auth, demo, tmp_path):
+    from tests.unit.test_imports_hostile import _huge_strings, _sst_workbook, _with_part
+
+    path = _with_part(_sst_workbook(tmp_path), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                      _huge_strings(80), declare=4096)
+    auth.login("unit_demo")
+    response = _upload(client, path.read_bytes())
+    assert response.mimetype == "text/html" and "共享字符串部分过大" in response.get_data(as_text=True)
+
+
 def test_row_and_size_limits_are_explained(client, auth, app, demo, monkeypatch):
     auth.login("unit_demo")
     monkeypatch.setitem(app.config, "VERIFY_BATCH_MAX_ROWS", 3)
