@@ -79,7 +79,8 @@ def batch():
     if form.validate_on_submit():
         throttle("VERIFY_BATCH_LIMIT", f"user:{current_user.id}")
         limit = current_app.config["VERIFY_BATCH_MAX_MB"] * 1024 * 1024
-        data = form.file.data.read(limit + 1)
+        with form.file.data.stream as upload:  # a large upload is a temporary file: close it now
+            data = upload.read(limit + 1)
         try:
             check_upload(data)
             requester = Requester.from_request("batch", org_name=current_user.org.name if current_user.org else None)
