@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from portal.documents.cells import plain_text
 from portal.domain.idnumber import check_resident_id
 from portal.domain.text import clean
 from portal.extensions import db
@@ -24,13 +25,15 @@ from portal.imports.reader import WorkbookError, check_xlsx
 from portal.verify.lookup_log import lookup_log
 from portal.models import Certificate, Person
 from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester, beijing,
-                                    certificate_view, log_rows, parse_query)
+                                    certificate_view, identity_digest, log_rows, parse_query)
+from portal.verify.throttle import hit
 
 NAME_HEADERS = ("姓名",)
 ID_HEADERS = ("证件号码", "身份证号码", "身份证号", "公民身份号码")
 CERT_HEADERS = ("证书编号", "证书号码", "证书号")
 HEADER_SCAN_ROWS = 10
 CHUNK = 500
+THROTTLED = "该证件号码或证书编号近期核验次数过多，已暂停核验，请稍后再试。"
 # A real workbook of a few thousand rows unpacks to a few dozen MB; far more is a zip bomb.
 
 
@@ -163,14 +166,22 @@ def verify_workbook(data: bytes, requester: Requester) -> tuple[bytes, dict]:
             queries.append(damaged)
             continue
         query, error = parse_query(_cell(row, sheet.name_col), _as_text(raw_id), _as_text(_cell(row, sheet.cert_col)))
+        # Each row spends the queried number's budget, as a lookup on the public page does: a
+        # file of name guesses for one ID gets no further than the page would.
+        if query and hit("VERIFY_LIMIT_PER_IDENTITY", "identity:" + identity_digest(query.identity)) is not None:
+            query = THROTTLED
         queries.append(query if query else error)
 
     wanted = [q for q in queries if isinstance(q, Query)]
     by_id = _fetch(Person.id_number, sorted({q.id_number for q in wanted if q.id_number}))
     by_cert = _fetch(Certificate.cert_no, sorted({q.cert_no for q in wanted if q.cert_no and not q.id_number}))
 
-    results, log, counts = [], [], {"rows": len(body), "found": 0, "not_found": 0, "invalid": 0}
+    results, log, counts = [], [], {"rows": len(body), "found": 0, "not_found": 0, "invalid": 0, "throttled": 0}
     for query in queries:
+        if query is THROTTLED:
+            results.append(("暂不能核验", THROTTLED))
+            counts["throttled"] += 1
+            continue
         if not isinstance(query, Query):
             results.append(("无法核验", query))
             counts["invalid"] += 1
@@ -199,7 +210,9 @@ def _write(sheet: Sheet, results: list[tuple[str, str]]) -> bytes:
     width = max(len(row) for row in sheet.rows)
     text_cols = {c for c in (sheet.id_col, sheet.cert_col) if c is not None}
     for index, row in enumerate(sheet.rows):
-        values = [_as_text(v) if i in text_cols else v for i, v in enumerate(row)] + [None] * (width - len(row))
+        # Uploaded text goes back as text: "=HYPERLINK(…)" typed in a name must not become a formula.
+        values = [plain_text(out, _as_text(v) if i in text_cols else v) for i, v in enumerate(row)]
+        values += [None] * (width - len(row))
         if index < sheet.header_index:
             out.append(values)
         elif index == sheet.header_index:
@@ -209,7 +222,7 @@ def _write(sheet: Sheet, results: list[tuple[str, str]]) -> bytes:
                 cell.font = bold
         else:
             verdict, detail = results[index - sheet.header_index - 1]
-            out.append(values + [verdict, detail])
+            out.append(values + [verdict, plain_text(out, detail)])
             if verdict != "有效" and not verdict.startswith("有效"):
                 out.cell(row=out.max_row, column=width + 1).fill = PatternFill("solid", fgColor="FDEEEE")
     for row in out.iter_rows(min_row=sheet.header_index + 2):

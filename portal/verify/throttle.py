@@ -25,13 +25,21 @@ def _limits(value: str):
 
 def throttle(setting: str, key: str) -> None:
     """Count one request against each limit in `setting` for `key`; 429 once one is used up."""
+    reset_at = hit(setting, key)
+    if reset_at is not None:
+        raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+
+
+def hit(setting: str, key: str) -> float | None:
+    """Count one lookup for `key`; None when allowed, else when the spent limit resets (epoch
+    seconds). For callers that answer a refused lookup themselves, such as a batch row."""
     if not limiter.enabled:
-        return
+        return None
     strategy = limiter.limiter
     for item in _limits(current_app.config[setting]):
         if not strategy.hit(item, "verify", setting, key):
-            reset_at = strategy.get_window_stats(item, "verify", setting, key).reset_time
-            raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
+            return strategy.get_window_stats(item, "verify", setting, key).reset_time
+    return None
 
 
 def retry_after_header(error) -> dict:

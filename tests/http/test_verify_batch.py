@@ -147,3 +147,42 @@ def test_batch_uploads_are_rate_limited_per_account(client, auth, app, demo, mon
     assert _upload(client, data).status_code == 200
     throttled = _upload(client, data)
     assert throttled.status_code == 429 and "查询过于频繁" in throttled.get_data(as_text=True)
+
+
+def test_each_row_counts_against_the_identity_limit(client, auth, app, demo, monkeypatch):
+    # 5 000 name guesses for one ID once took 3.6 s; now the ID's budget ends them.
+    monkeypatch.setitem(app.config, "VERIFY_LIMIT_PER_IDENTITY", "3 per minute")
+    real = demo["verifiable"][0]
+    rows = [[n, f"王{n}", real["id_number"], None] for n in range(1, 6)] + [[6, real["name"], real["id_number"], None]]
+    auth.login("unit_demo")
+    sheet = load_workbook(io.BytesIO(_upload(client, _xlsx(rows)).data)).active
+    verdicts = [row[-2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert verdicts == ["未查到", "未查到", "未查到", "暂不能核验", "暂不能核验", "暂不能核验"]
+    # The public page shares the budget.
+    page = client.get("/verify", query_string={"name": real["name"], "id_number": real["id_number"]})
+    assert page.status_code == 429
+
+
+def test_uploaded_text_never_becomes_a_formula_in_the_result(client, auth, demo):
+    from python_calamine import CalamineWorkbook
+
+    hostile = ['=HYPERLINK("http://evil.example","点击")', "@SUM(A1:A9)", "+1-1", "-2+3"]
+    rows = [[n, value, "370102197308291817", value] for n, value in enumerate(hostile, 1)]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "姓名", "身份证号码", "证书编号"])
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # typed as text by the employer
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("unit_demo")
+    data = _upload(client, buffer.getvalue()).data
+    out = load_workbook(io.BytesIO(data)).active
+    for index, value in enumerate(hostile, start=2):
+        for cell in (out.cell(row=index, column=2), out.cell(row=index, column=4)):
+            assert cell.value == value and cell.data_type == "s" and cell.quotePrefix
+    read = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert [row[1] for row in read[1:]] == hostile
