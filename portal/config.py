@@ -54,4 +54,10 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 30,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # The task queue of `flask worker` (portal.tasks): Redis when REDIS_URL is set, else this file.
+        "TASK_QUEUE_PATH": os.environ.get("TASK_QUEUE_PATH") or str(instance_path / "tasks.sqlite3"),
+        "TASKS_IMMEDIATE": os.environ.get("TASKS_IMMEDIATE", "0") == "1",
+        "WORKER_PROCESSES": int(os.environ.get("WORKER_PROCESSES", "2")),
+        # Address-space cap of each worker process; 0 turns it off.
+        "WORKER_MEMORY_MB": int(os.environ.get("WORKER_MEMORY_MB", "2048")),
     }

@@ -51,6 +51,8 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "TASKS_IMMEDIATE": True,  # queued work runs at once; tests/http/test_worker.py runs a real worker
+        "TASK_QUEUE_PATH": str(tmp_path_factory.mktemp("queue") / "tasks.sqlite3"),
     })
     with app.app_context():
         db.create_all()
