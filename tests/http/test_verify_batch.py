@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -32,9 +33,21 @@ def _xlsx(rows, title_rows=()) -> bytes:
 
 
 def _upload(client, data: bytes, filename="核验.xlsx"):
+    """Upload, then follow to the job page and download the result: the result workbook, or
+    the page that explains why there is none."""
     token = csrf_token_of(client, "/verify/batch")
-    return client.post("/verify/batch", data={"file": (io.BytesIO(data), filename), "csrf_token": token},
-                       content_type="multipart/form-data")
+    response = client.post("/verify/batch", data={"file": (io.BytesIO(data), filename), "csrf_token": token},
+                           content_type="multipart/form-data")
+    if response.status_code != 302:
+        return response
+    page = client.get(response.headers["Location"])
+    link = re.search(r'href="(/verify/batch/\w+/result\.xlsx)"', page.get_data(as_text=True))
+    if not link:
+        return page
+    result = client.get(link.group(1))
+    result.get_data()  # read, then close the file it streams from
+    result.close()
+    return result
 
 
 def test_batch_returns_the_workbook_with_a_result_per_row(client, auth, app, demo):

@@ -3,6 +3,7 @@ a worker that died leaves a failed job (never one "checking" for ever), and an u
 queue delays the work instead of breaking the page."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ from portal.extensions import db
 from portal.imports import jobs
 from portal.models import ImportJob, Organization
 from portal.models._types import utcnow
+from tests.conftest import csrf_token_of
 from tests.fixtures.workbooks import rizhao_row, rizhao_workbook, to_bytes
 from tests.http.test_excel import _job_id, _upload
 
@@ -125,3 +127,34 @@ def test_memory_limit_turns_a_huge_allocation_into_memory_error():
               "try:\n    bytearray(1024 * 1024 * 1024)\nexcept MemoryError:\n    print('MemoryError')\n")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "MemoryError"
+
+
+def _batch_upload(client):
+    from tests.http.test_verify_batch import _xlsx
+
+    token = csrf_token_of(client, "/verify/batch")
+    return client.post("/verify/batch", data={"file": (io.BytesIO(_xlsx([[1, "张三", None, "鲁1"]])), "b.xlsx"),
+                                              "csrf_token": token}, content_type="multipart/form-data")
+
+
+def test_batch_check_goes_through_the_queue_and_only_its_owner_sees_it(client, auth, demo):
+    auth.login("unit_demo")
+    location = _batch_upload(client).headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert "核验完成" in page and "未查到 1 行" in page
+    auth.logout()
+    auth.login("unit2_demo")
+    assert client.get(location).status_code == 404
+    assert client.get(location + "/result.xlsx").status_code == 404
+
+
+def test_batch_check_with_the_queue_down_is_delayed(client, auth, demo, app, queue):
+    queue(REDIS_URL="redis://127.0.0.1:1/0")
+    auth.login("unit_demo")
+    response = _batch_upload(client)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "队列暂不可用" in page and 'hx-trigger="load delay:1s"' in page
+    tasks.configure(app.config)
+    client.get(response.headers["Location"])  # queued again, and run at once in the tests
+    assert "核验完成" in client.get(response.headers["Location"]).get_data(as_text=True)
