@@ -5,8 +5,8 @@
 Without --database a throw-away SQLite file is used; pass a PostgreSQL URL (an empty database
 you created for the purpose) to measure there. Each phase runs in a fresh process so its peak
 memory (ru_maxrss) is its own. The yardstick is a raw python-calamine read of every cell of the
-same file: each round runs raw read, dry-run check, raw read, committed import (into emptied
-tables), so a slower or busier moment of the machine weighs on both sides of each ratio. The
+same file: each round runs raw read, dry-run check, raw read, committed import (each into
+emptied tables), so a slower or busier moment of the machine weighs on both sides of each ratio. The
 export of the four category workbooks zipped (and the national-layout workbook) run once at the
 end. Prints one JSON line per phase, then the ratios (median over the rounds) and a table.
 A phase that fails, or an import that does not take every row, stops the run with its output.
@@ -203,21 +203,23 @@ def main() -> None:
         _phase(name, database, workdir, args.rows)
     runs: dict[str, list[dict]] = {"raw": [], "check": [], "commit": []}
     ratios: dict[str, list[float]] = {"check": [], "commit": []}
+    cpu_ratios: dict[str, list[float]] = {"check": [], "commit": []}
     for _ in range(args.rounds):
         for measured in ("check", "commit"):
             raw = _phase("raw", database, workdir, args.rows)
-            if measured == "commit":
-                _phase("reset", database, workdir, args.rows)
+            _phase("reset", database, workdir, args.rows)  # every run starts from empty tables
             line = _phase(measured, database, workdir, args.rows)
             runs["raw"].append(raw)
             runs[measured].append(line)
             ratios[measured].append(line["seconds"] / raw["seconds"])
+            cpu_ratios[measured].append(line["cpu_seconds"] / raw["cpu_seconds"])
     results = [_phase(name, database, workdir, args.rows) for name in ("approve", "export", "national")][1:]
     backend = database.split(":", 1)[0]
     print(f"\nratios against a raw calamine read of every cell ({backend}, {args.rows} rows, median of {args.rounds}):")
     for name, budget in (("check", 2), ("commit", 4)):
-        values = ratios[name]
-        print(f"  {name}: {statistics.median(values):.2f}x (runs {', '.join(f'{v:.2f}' for v in values)}; budget {budget}x)")
+        values, cpu = ratios[name], cpu_ratios[name]
+        print(f"  {name}: {statistics.median(values):.2f}x wall (runs {', '.join(f'{v:.2f}' for v in values)}), "
+              f"{statistics.median(cpu):.2f}x CPU (runs {', '.join(f'{v:.2f}' for v in cpu)}); budget {budget}x")
     print(f"\n| phase ({backend}, {args.rows} rows) | wall s | CPU s | peak MB |\n|---|---|---|---|")
     for name in ("raw", "check", "commit"):
         lines = runs[name]

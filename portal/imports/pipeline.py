@@ -39,6 +39,13 @@ EDITABLE_STATUSES = ("draft", "returned")
 PERSON_UPDATE_FIELDS = ("name", "sex", "birth_date", "employer_name", "unit_nature", "education", "degree",
                         "affiliation", "phone")
 
+# The columns a committed import inserts, in the order _write_rows gives their values.
+PERSON_INSERT = ("name", "sex", "id_type", "id_number", "id_tail", "birth_date", "org_id", "unit_region_code",
+                 "employer_name", "unit_nature", "education", "degree", "affiliation", "phone",
+                 "created_at", "updated_at")
+CERT_INSERT = (*CERT_FIELDS, "person_id", "org_id", "unit_region_code", "campaign_id", "status", "objection_open",
+               "version", "created_at", "updated_at")
+_CERT_UPDATE_KEYS = tuple(f"_{f}" for f in CERT_FIELDS)
 _EXPLANATION = re.compile(r"^指|格式|yyyy|YYYY|不能|必须|请|填写|选择|例如|样式|下拉")
 _NOTE = re.compile(r"^\s*(填表说明|说明|注[:：]|备注[:：])")
 _ID_LIKE = re.compile(r"\d{6}")
@@ -160,8 +167,9 @@ def _has_name(values: dict) -> bool:
     return isinstance(name, str) and bool(name.strip()) and not _TOTALS.match(name.strip())
 
 
-def bulk_insert(table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys, every value given) in the caller's transaction.
+def bulk_insert(table, names: tuple[str, ...], rows: list[list]) -> None:
+    """Insert `rows` (lists of values for the columns `names`, every value given) in the
+    caller's transaction; the lists may be changed in place.
 
     PostgreSQL gets COPY, which skips parsing and planning an INSERT per row; SQLite one
     executemany of a prepared statement. Values go through each column's own conversion
@@ -170,7 +178,6 @@ def bulk_insert(table, rows: list[dict]) -> None:
     """
     if not rows:
         return
-    names = list(rows[0])
     connection = db.session.connection()
     raw = connection.connection.driver_connection
     dialect = connection.dialect
@@ -179,7 +186,7 @@ def bulk_insert(table, rows: list[dict]) -> None:
         columns = ", ".join(quote(n) for n in names)
         with raw.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([row[n] for n in names])
+                copy.write_row(row)
         return
     converters = []
     for name in names:
@@ -187,14 +194,13 @@ def bulk_insert(table, rows: list[dict]) -> None:
         converters.append(_memoised(process) if process else None)
     placeholders = ", ".join("?" * len(names))
     statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
-    values = [[row[n] for n in names] for row in rows]
     for index, convert in enumerate(converters):
         if convert is not None:
-            for row in values:
+            for row in rows:
                 row[index] = convert(row[index])
     cursor = raw.cursor()
     try:
-        cursor.executemany(statement, values)
+        cursor.executemany(statement, rows)
     finally:
         cursor.close()
 
@@ -531,7 +537,7 @@ class Importer:
         if new_people:
             # Written in bulk, then the new ids read back by number: INSERT … RETURNING for
             # thousands of rows costs more in building the statement than in running it.
-            bulk_insert(persons, list(new_people.values()))
+            bulk_insert(persons, PERSON_INSERT, list(new_people.values()))
             self._load_persons(set(new_people), into_existing=False)
             self.report.counts["persons_inserted"] += len(new_people)
         if updates:
@@ -545,20 +551,21 @@ class Importer:
             self.report.counts["persons_updated"] += len(updates)
 
         inserts, cert_updates = [], []
+        # The values every new certificate of the run shares, after person_id (see CERT_INSERT).
+        shared = [org.id, org.region_code, self.campaign_id, self.status, False, 1, now, now]
+        person_ids, person_key = self._person_ids, self._person_key
         for row in rows:
-            pid = self._person_ids[self._person_key(row)]
-            values = {f: row.cert.get(f) for f in CERT_FIELDS}
-            if row.cert.get("_update_id"):
-                cert_updates.append({f"_{f}": v for f, v in values.items()}
-                                    | {"_id": row.cert["_update_id"], "_updated_at": now})
+            cert = row.cert
+            values = list(map(cert.get, CERT_FIELDS))
+            if cert.get("_update_id"):
+                cert_updates.append(dict(zip(_CERT_UPDATE_KEYS, values))
+                                    | {"_id": cert["_update_id"], "_updated_at": now})
             else:
-                inserts.append(values | {
-                    "person_id": pid, "org_id": org.id, "unit_region_code": org.region_code,
-                    "campaign_id": self.campaign_id, "status": self.status, "objection_open": False,
-                    "version": 1, "created_at": now, "updated_at": now,
-                })
+                values.append(person_ids[person_key(row)])
+                values += shared
+                inserts.append(values)
         if inserts:
-            bulk_insert(certificates, inserts)
+            bulk_insert(certificates, CERT_INSERT, inserts)
             self.report.counts["certificates_inserted"] += len(inserts)
         if cert_updates:
             stmt = update(certificates).where(certificates.c.id == bindparam("_id")).values(
@@ -568,18 +575,14 @@ class Importer:
             self.report.counts["certificates_updated"] += len(cert_updates)
         self.report.rows_imported += len(rows)
 
-    def _person_values(self, person: dict, now) -> dict:
+    def _person_values(self, person: dict, now) -> list:
+        """The values of PERSON_INSERT for a new person."""
         org = self.org
         number = person["id_number"]
-        return {
-            "name": person["name"], "sex": person.get("sex"), "id_type": person["id_type"], "id_number": number,
-            "id_tail": number[-4:], "birth_date": person.get("birth_date"), "org_id": org.id,
-            "unit_region_code": org.region_code, "employer_name": person.get("employer_name") or org.name,
-            "unit_nature": person.get("unit_nature"), "education": person.get("education"),
-            "degree": person.get("degree"), "affiliation": person.get("affiliation"),
-            "social_security_no": None, "phone": person.get("phone"), "email": None,
-            "created_at": now, "updated_at": now,
-        }
+        get = person.get
+        return [person["name"], get("sex"), person["id_type"], number, number[-4:], get("birth_date"), org.id,
+                org.region_code, get("employer_name") or org.name, get("unit_nature"), get("education"),
+                get("degree"), get("affiliation"), get("phone"), now, now]
 
     def record_audit(self, job_id: int, filename: str, actor=None) -> None:
         """One trail entry for the whole import: who brought in which file, and what it changed."""
