@@ -42,7 +42,7 @@ def configure(config: Mapping) -> None:
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": config["REDIS_URL"]}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": config["TASK_QUEUE_PATH"]}
-    huey._immediate = bool(config.get("TASKS_IMMEDIATE"))
+    huey.immediate = bool(config.get("TASKS_IMMEDIATE"))
     huey.storage = huey.create_storage()
 
 
@@ -55,8 +55,13 @@ def init_app(app: Flask) -> None:
 
 def flask_app() -> Flask:
     """The app a task runs in: the caller's (immediate mode) or the worker's."""
+    global _app
     if has_app_context():
         return current_app._get_current_object()
+    if _app is None:  # a worker process started fresh rather than forked from `flask worker`
+        from portal import create_app
+
+        _app = create_app()
     return _app
 
 
