@@ -25,8 +25,9 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger("portal.tasks")
 
-huey = Huey("portal", immediate=True)  # configured by init_app
-_app: Flask | None = None
+huey = Huey("portal", immediate=True)  # configured by configure()
+_app: Flask | None = None  # the worker's app
+_active: tuple | None = None  # the settings the queue was last configured with
 
 # What an unreachable queue store raises when a task is enqueued.
 QUEUE_ERRORS = (RedisError, sqlite3.Error, HueyException, OSError)
@@ -38,18 +39,21 @@ class QueueUnavailable(Exception):
 
 def configure(config: Mapping) -> None:
     """Point the queue at Redis (REDIS_URL) or the SQLite file, or run tasks at once."""
+    global _active
+    settings = (config.get("REDIS_URL") or None, config.get("TASK_QUEUE_PATH"), bool(config.get("TASKS_IMMEDIATE")))
+    if settings == _active:
+        return
     if config.get("REDIS_URL"):
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": config["REDIS_URL"]}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": config["TASK_QUEUE_PATH"]}
     huey.immediate = bool(config.get("TASKS_IMMEDIATE"))
     huey.storage = huey.create_storage()
+    _active = settings
 
 
 def init_app(app: Flask) -> None:
-    global _app
     configure(app.config)
-    _app = app
     app.cli.add_command(worker_command)
 
 
@@ -67,6 +71,8 @@ def flask_app() -> Flask:
 
 def enqueue(task, *args) -> None:
     """Queue `task(*args)`; QueueUnavailable when the store cannot be reached."""
+    # The queueing app's settings decide: one process may hold several apps (the tests do).
+    configure(current_app.config)
     try:
         task(*args)
     except QUEUE_ERRORS as exc:
@@ -111,7 +117,9 @@ def limit_memory(megabytes: int) -> None:
 @click.option("--workers", type=int, default=None, help="worker processes (default WORKER_PROCESSES)")
 def worker_command(workers: int | None) -> None:
     """Run queued imports and batch checks until stopped (Ctrl-C or SIGTERM)."""
-    app = current_app._get_current_object()
+    global _app
+    app = _app = current_app._get_current_object()
+    configure(app.config)
     if huey.immediate:
         raise click.ClickException("TASKS_IMMEDIATE is set: tasks run where they are queued, no worker needed")
     limit_memory(app.config["WORKER_MEMORY_MB"])

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from portal import tasks
 from portal.extensions import db
 from portal.imports import jobs
 from portal.models import ImportJob, Organization
@@ -29,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def queue(app):
-    """The app's queue switched from immediate mode to `settings`, restored afterwards."""
+def queue(app, monkeypatch):
+    """Change the app's queue settings (by default out of immediate mode); restored afterwards."""
     def switch(**settings):
-        tasks.configure({**app.config, "TASKS_IMMEDIATE": False, **settings})
-    yield switch
-    tasks.configure(app.config)
+        for name, value in ({"TASKS_IMMEDIATE": False} | settings).items():
+            monkeypatch.setitem(app.config, name, value)
+    return switch
 
 
 def _job(app, job_id) -> ImportJob:
@@ -115,7 +114,7 @@ def test_unreachable_redis_delays_the_work_instead_of_failing(client, auth, demo
     assert "队列暂不可用" in page
     assert _job(app, job_id).status == "queued"
 
-    tasks.configure(app.config)  # the queue is back: polling the page queues the check again
+    queue(REDIS_URL=None, TASKS_IMMEDIATE=True)  # the queue is back: polling the page queues the check again
     client.get(f"/excel/import/{job_id}")
     job = _job(app, job_id)
     assert job.status == "checked" and job.rows_total == 1 and job.message is None
@@ -155,6 +154,6 @@ def test_batch_check_with_the_queue_down_is_delayed(client, auth, demo, app, que
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "队列暂不可用" in page and 'hx-trigger="load delay:1s"' in page
-    tasks.configure(app.config)
+    queue(REDIS_URL=None, TASKS_IMMEDIATE=True)
     client.get(response.headers["Location"])  # queued again, and run at once in the tests
     assert "核验完成" in client.get(response.headers["Location"]).get_data(as_text=True)
