@@ -21,6 +21,7 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey.exceptions import HueyException
 from huey.storage import RedisStorage, SqliteStorage
+from redis import ConnectionPool
 from redis.exceptions import RedisError
 
 log = logging.getLogger("portal.tasks")
@@ -44,7 +45,9 @@ def configure(config: Mapping) -> None:
     if settings == _active:
         return
     if config.get("REDIS_URL"):
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": config["REDIS_URL"]}
+        # Bounded waits: an unreachable Redis makes the page say "delayed" in seconds, not minutes.
+        pool = ConnectionPool.from_url(config["REDIS_URL"], socket_connect_timeout=3, socket_timeout=10)
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"connection_pool": pool}
     else:
         huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": config["TASK_QUEUE_PATH"]}
     huey.immediate = bool(config.get("TASKS_IMMEDIATE"))

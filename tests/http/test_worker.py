@@ -157,3 +157,17 @@ def test_batch_check_with_the_queue_down_is_delayed(client, auth, demo, app, que
     queue(REDIS_URL=None, TASKS_IMMEDIATE=True)
     client.get(response.headers["Location"])  # queued again, and run at once in the tests
     assert "核验完成" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_with_redis_url_the_job_waits_in_redis(client, auth, demo, app, queue):
+    from portal import tasks
+
+    queue(REDIS_URL="redis://127.0.0.1:6379/13")  # a database of its own, emptied below
+    auth.login("unit_demo")
+    try:
+        job_id = _job_id(_upload(client, to_bytes(rizhao_workbook([rizhao_row(1)]))))
+        assert _job(app, job_id).status == "queued" and _job(app, job_id).message is None
+        assert tasks.huey.pending_count() == 1
+        assert tasks.huey.pending()[0].args == (job_id, "check")
+    finally:
+        tasks.huey.flush()
