@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from portal import tasks
 from portal.documents.cells import plain_text
 from portal.domain.idnumber import check_resident_id
 from portal.domain.text import clean
@@ -34,7 +35,6 @@ from portal.models import Certificate, Person
 from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester, beijing,
                                     certificate_view, identity_digest, log_rows, parse_query)
 from portal.verify.throttle import hit
-from portal import tasks
 
 NAME_HEADERS = ("姓名",)
 ID_HEADERS = ("证件号码", "身份证号码", "身份证号", "公民身份号码")
