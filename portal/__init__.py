@@ -70,8 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
                       letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp):
         app.register_blueprint(blueprint)
 
-    from portal import cli
+    from portal import cli, tasks
     cli.init_app(app)
+    tasks.init_app(app)
 
     from portal.templating import init_app as init_templating
     init_templating(app)

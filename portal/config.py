@@ -127,5 +127,11 @@ def from_environment(instance_path: Path) -> dict:
         "OFFICE_PHONE": os.environ.get("OFFICE_PHONE", "0633-12333"),
         "OFFICE_ADDRESS": os.environ.get("OFFICE_ADDRESS", "人力资源和社会保障局政务服务大厅职称窗口"),
         "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "工作日 上午 9:00–12:00，下午 13:30–17:00"),
+        # The task queue of `flask worker` (portal.tasks): Redis when REDIS_URL is set, else this file.
+        "TASK_QUEUE_PATH": os.environ.get("TASK_QUEUE_PATH") or str(instance_path / "tasks.sqlite3"),
+        "TASKS_IMMEDIATE": os.environ.get("TASKS_IMMEDIATE", "0") == "1",
+        "WORKER_PROCESSES": int(os.environ.get("WORKER_PROCESSES", "2")),
+        # Address-space cap of each worker process; 0 turns it off.
+        "WORKER_MEMORY_MB": int(os.environ.get("WORKER_MEMORY_MB", "2048")),
     } | {name: _typed(default, os.environ[name]) if os.environ.get(name) else default
          for name, default in VERIFY_DEFAULTS.items()}

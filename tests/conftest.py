@@ -54,6 +54,8 @@ def app(database_url, tmp_path_factory):
         "AUDIT_CHECKPOINT_DIR": str(tmp_path_factory.mktemp("audit-checkpoints")),
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        "TASKS_IMMEDIATE": True,  # queued work runs at once; tests/http/test_worker.py runs a real worker
+        "TASK_QUEUE_PATH": str(tmp_path_factory.mktemp("queue") / "tasks.sqlite3"),
     })
     with app.app_context():
         db.create_all()

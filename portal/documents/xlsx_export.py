@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from openpyxl.utils import get_column_letter
 
+from portal.documents.cells import looks_like_formula
 from portal.documents.xlsx_template import DATA_PART, TEXT_FIELDS, TemplateData, build_template
 from portal.imports.layouts import NATIONAL
 
@@ -66,12 +67,17 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFDCE6F1"/><bgColor indexed="64"/></patternFill></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
-    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     '</styleSheet>'
 )
+
+
+_QUOTED = {0: 3, 2: 4}  # cell style -> the same with a quote prefix
 
 
 def _columns(count: int) -> list[str]:
@@ -89,7 +95,7 @@ def _text(value) -> str:
 
 
 def row_xml(number: int, values: Iterable, letters: list[str], styles: dict[int, int] | None = None,
-            header: bool = False) -> str:
+            header: bool = False, quoted: dict[int, int] = _QUOTED) -> str:
     """One <row>: numbers as numbers, everything else (dates included) as inline text."""
     cells = []
     for index, value in enumerate(values):
@@ -100,6 +106,11 @@ def row_xml(number: int, values: Iterable, letters: list[str], styles: dict[int,
         s = f' s="{style}"' if style else ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             cells.append(f'<c r="{ref}"{s}><v>{value}</v></c>')
+        elif looks_like_formula(value):
+            # Inline text is never evaluated, but Excel would make it a formula once the cell
+            # is edited: the quote prefix (styles 3 and 4) keeps it text.
+            s = f' s="{quoted.get(style, style)}"'
+            cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
         else:
             cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
@@ -140,10 +151,11 @@ def write_table(target, sheet_name: str, headers: tuple[str, ...], rows: Iterabl
             sheet.write(b"</sheetData></worksheet>")
 
 
-def _stream_rows(stream, rows: Iterable[tuple], letters: list[str], styles: dict[int, int], first: int) -> None:
+def _stream_rows(stream, rows: Iterable[tuple], letters: list[str], styles: dict[int, int], first: int,
+                 quoted: dict[int, int] = _QUOTED) -> None:
     buffer = []
     for number, values in enumerate(rows, start=first):
-        buffer.append(row_xml(number, values, letters, styles))
+        buffer.append(row_xml(number, values, letters, styles, quoted=quoted))
         if len(buffer) >= 2000:
             stream.write("".join(buffer).encode())
             buffer.clear()
@@ -214,15 +226,19 @@ def national_export(target, data: TemplateData, rows: Iterable[tuple]) -> None:
     build_template(data).save(template)
     template.seek(0)
     with zipfile.ZipFile(template) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        xml = source.read(DATA_PART)
+        styles = {}
+        for match in _COL_STYLE.finditer(xml):
+            for column in range(int(match.group(1)), int(match.group(2)) + 1):
+                styles[column] = int(match.group(3))
+        style_sheet, quoted = _with_quoted_styles(source.read("xl/styles.xml"), {0, *styles.values()})
         for info in source.infolist():
+            if info.filename == "xl/styles.xml":
+                out.writestr(info, style_sheet)
+                continue
             if info.filename != DATA_PART:
                 out.writestr(info, source.read(info.filename))
                 continue
-            xml = source.read(info.filename)
-            styles = {}
-            for match in _COL_STYLE.finditer(xml):
-                for column in range(int(match.group(1)), int(match.group(2)) + 1):
-                    styles[column] = int(match.group(3))
             head, _, rest = xml.partition(b"</sheetData>")
             letters = _columns(len(NATIONAL.columns))
             # The template's extent (header only) would be stale; the dimension element is optional.
@@ -231,6 +247,25 @@ def national_export(target, data: TemplateData, rows: Iterable[tuple]) -> None:
             part.compress_type = zipfile.ZIP_DEFLATED
             with out.open(part, "w", force_zip64=True) as sheet:
                 sheet.write(head)
-                _stream_rows(sheet, rows, letters, styles, first=2)
+                _stream_rows(sheet, rows, letters, styles, first=2, quoted=quoted)
                 sheet.write(b"</sheetData>" + rest)
+
+
+_CELL_XFS = re.compile(rb'<cellXfs count="\d+">(.*?)</cellXfs>', re.DOTALL)
+_XF = re.compile(rb"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.DOTALL)
+
+
+def _with_quoted_styles(xml: bytes, used: set[int]) -> tuple[bytes, dict[int, int]]:
+    """The template's styles plus a quote-prefixed copy of each cell style in `used`, and the
+    index of each copy (see row_xml)."""
+    found = _CELL_XFS.search(xml)
+    if not found:
+        return xml, {}
+    formats = _XF.findall(found.group(1))
+    quoted, added = {}, []
+    for index in sorted(i for i in used if i < len(formats)):
+        quoted[index] = len(formats) + len(added)
+        added.append(re.sub(rb"\s*quotePrefix=\"[01]\"", b"", formats[index]).replace(b"<xf", b'<xf quotePrefix="1"', 1))
+    block = b'<cellXfs count="%d">' % (len(formats) + len(added)) + found.group(1) + b"".join(added) + b"</cellXfs>"
+    return xml[:found.start()] + block + xml[found.end():], quoted
 

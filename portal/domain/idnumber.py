@@ -38,6 +38,9 @@ OTHER_ID_TYPES = (
     "港澳居民来往内地通行证",
     "香港特区护照",
     "澳门特区护照",
+    # The Rizhao template offers each pair as one choice: either document may be meant.
+    "香港特区护照/港澳居民来往内地通行证",
+    "澳门特区护照/港澳居民来往内地通行证",
     "台湾居民来往大陆通行证",
     "外国人永久居留身份证",
 )
@@ -46,6 +49,8 @@ _TYPE_NAMES = frozenset(RESIDENT_ID_TYPES + OTHER_ID_TYPES)  # already clean: cl
 
 _OTHER_DOC = re.compile(r"[A-Z0-9]{5,20}")
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+", re.IGNORECASE)
+# clean() has already made ideographic and non-breaking spaces plain; \s covers tabs and newlines.
+_INNER_SPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -114,11 +119,9 @@ def check_resident_id(
     damaged = _excel_number_problem(raw, field)
     if damaged:
         return _failed([damaged])
-    text = _as_text(raw)
+    text, spaces = _without_spaces(_as_text(raw), field)
     if not text:
         return _failed([error(field, "id_required", "证件号码不能为空")])
-    if re.search(r"\s", text):
-        return _failed([error(field, "id_inner_space", "证件号码中间不能有空格，请删除空格后重新填写")])
     text = text.upper()
 
     if len(text) not in (15, 18):
@@ -137,7 +140,21 @@ def check_resident_id(
         return _failed([error(
             field, "id_characters", f"居民身份证号码第18位应为数字或X，实际为“{text[17]}”"
         )])
-    return _resident_checks(text, field, region_known, today)
+    result = _resident_checks(text, field, region_known, today)
+    if spaces:
+        result.problems.insert(0, spaces)
+    return result
+
+
+def _without_spaces(text: str, field: str) -> tuple[str, Problem | None]:
+    """The number without the spaces, tabs and non-breaking spaces typed or pasted inside it:
+    a document number never contains any, so removing them cannot change which number is meant."""
+    if not _INNER_SPACE.search(text):
+        return text, None
+    squeezed = _INNER_SPACE.sub("", text)
+    # The message leaves the number out: problems are shown and logged where IDs must be masked.
+    return squeezed, warning(field, "id_spaces_removed",
+                             "证件号码中间有空格（或制表符），已删除空格后读取，请在原表中一并改正")
 
 
 def _resident_checks(text: str, field: str, region_known: Callable[[str], bool] | None,
@@ -224,15 +241,15 @@ def check_id_document(
     damaged = _excel_number_problem(raw, field)
     if damaged:
         return _failed([damaged])
-    text = _as_text(raw).upper()
+    text, spaces = _without_spaces(_as_text(raw).upper(), field)
     if not text:
         return _failed([error(field, "id_required", "证件号码不能为空")])
     if not _OTHER_DOC.fullmatch(text) or not text.isascii():
-        return _failed([error(
+        return _failed([*([spaces] if spaces else []), error(
             field, "id_format",
             f"{type_name}号码应为5–20位字母或数字（不含空格和符号），实际为{len(text)}个字符",
         )])
-    return IdNumberResult(text, None, None, None, [])
+    return IdNumberResult(text, None, None, None, [spaces] if spaces else [])
 
 
 def build_resident_id(region_code: str, birth: date, sequence: int) -> str:

@@ -80,7 +80,8 @@ def import_xlsx_command(path: Path, org_code: str | None, dry_run: bool, report_
                 file_kind=sniff(data[:8]), size=len(data), sha256=hashlib.sha256(data).hexdigest(),
                 status="committed", mode=mode, layout=report.layout, sheet_name=(report.sheet or "")[:64],
                 rows_total=report.rows_total, rows_valid=report.rows_valid, rows_imported=report.rows_imported,
-                errors=report.errors, warnings=report.warnings, summary=report.counts, finished_at=utcnow())
+                errors=report.errors, warnings=report.warnings,
+                summary=report.counts | {"skipped": report.skipped}, finished_at=utcnow())
             db.session.add(job)
             db.session.flush()
             importer.record_audit(job.id, path.name)
@@ -91,6 +92,9 @@ def import_xlsx_command(path: Path, org_code: str | None, dry_run: bool, report_
     _write_report(report_json, report.as_json())
     click.echo(f"模板：{report.layout_title}；数据行 {report.rows_total}，无错误 {report.rows_valid}，"
                f"已导入 {report.rows_imported}；错误 {report.errors} 处，提示 {report.warnings} 处")
+    if any(report.skipped.values()):
+        click.echo(f"  跳过非数据行：合计 {report.totals_rows} 行，落款 {report.footer_rows} 行，"
+                   f"模板示例 {report.example_rows} 行")
     for issue in report.issues[:20]:
         label = "错误" if issue["severity"] == "error" else "提示"
         click.echo(f"  第{issue['row']}行 {issue['column'] or ''} {label}：{issue['message']}")

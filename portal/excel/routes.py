@@ -22,16 +22,11 @@ bp = Blueprint("excel", __name__, url_prefix="/excel", cli_group=None)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ISSUES_PER_PAGE = 200
-INLINE_MAX_BYTES = 256 * 1024  # smaller uploads are checked within the request
 
 
 def _require(roles) -> None:
     if current_user.role not in roles or (current_user.org is None and current_user.role != "admin"):
         abort(403)
-
-
-def _background(job: ImportJob) -> bool:
-    return job.size > current_app.config.get("EXCEL_INLINE_MAX_BYTES", INLINE_MAX_BYTES)
 
 
 @bp.get("/template")
@@ -57,7 +52,8 @@ def upload():
         except WorkbookError as exc:
             error = exc.message
         else:
-            jobs.start(job.id, "check", background=_background(job))
+            if not jobs.enqueue(job, "check"):
+                flash(jobs.QUEUE_DELAYED, "warning")
             return redirect(url_for("excel.job", job_id=job.id))
     recent = db.session.scalars(scoped(ImportJob).order_by(ImportJob.id.desc()).limit(20)).all()
     max_rows = current_app.config.get("EXCEL_MAX_ROWS", MAX_ROWS)
@@ -106,7 +102,8 @@ def commit(job_id: int):
     if not jobs.claim_commit(job, form.mode.data):
         flash("该文件正在导入或已经导入。", "warning")
         return redirect(url_for("excel.job", job_id=job.id))
-    jobs.start(job.id, "commit", background=_background(job))
+    if not jobs.enqueue(job, "commit"):
+        flash("任务队列暂不可用，没有导入任何数据，请稍后再点击导入。", "warning")
     return redirect(url_for("excel.job", job_id=job.id))
 
 

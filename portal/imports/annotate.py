@@ -17,6 +17,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import coordinate_to_tuple
 
+from portal.documents.cells import looks_like_formula
 from portal.imports.reader import find_data_sheet
 
 IN_PLACE_MAX_ROWS = 10_000
@@ -62,6 +63,10 @@ def _mark_in_place(source: Path, kind: str, notes: dict, out: Path) -> None:
     sheet = find_data_sheet(source, kind)
     workbook = openpyxl.load_workbook(source)
     worksheet = workbook[sheet.name]
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "s" and looks_like_formula(cell.value):
+                cell.quotePrefix = True  # uploaded text stays text when the office edits the copy
     for cell_ref, (severity, text) in notes.items():
         cell = worksheet[cell_ref]
         cell.fill = ERROR_FILL if severity == "error" else WARNING_FILL
@@ -93,6 +98,7 @@ def _rewrite(source: Path, kind: str, notes: dict, out: Path) -> None:
             if isinstance(value, str):
                 cell.data_type = "s"  # keep text that looks like a formula as text
                 cell.number_format = "@"
+                cell.quotePrefix = looks_like_formula(value)
             if row_number == header_row:
                 cell.font = bold
             note = marks.get(column)

@@ -1,23 +1,28 @@
 """Import jobs: storing an upload, running its check or commit, and recording the outcome.
 
-A small file runs inside the request; a large one in a worker thread, which writes its
-progress to the job row through connections of its own so the page can poll it. On SQLite the
-commit phase holds the database's single write lock until it ends, so there progress is only
-reported while checking, and the commit shows as one step.
+The check and the commit run in the worker process (portal.tasks), which writes progress to
+the job row through connections of its own so the page can poll it. On SQLite the commit phase
+holds the database's single write lock until it ends, so there progress is only reported while
+checking, and the commit shows as one step. While a job runs, its worker touches a heartbeat
+file beside the upload; a job whose heartbeat stops (the worker died) is marked failed when
+its page is next polled.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import os
 import secrets
 import threading
+import time
 from datetime import timedelta, timezone
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 
+from portal import tasks
 from portal.extensions import db
 from portal.imports.annotate import build_annotated
 from portal.imports.pipeline import Importer, Report
@@ -27,7 +32,10 @@ from portal.models._types import utcnow
 from portal.workflow import campaign_for_org, scope_rules
 
 log = logging.getLogger("portal.imports")
-STALE_AFTER = timedelta(minutes=30)
+STALE_AFTER = timedelta(minutes=30)  # a job still queued then: no worker is taking jobs
+HEARTBEAT_SECONDS = 5
+HEARTBEAT_TIMEOUT = timedelta(seconds=60)  # a running job silent this long has lost its worker
+QUEUE_DELAYED = "任务队列暂不可用，文件已保存，检查将在队列恢复后自动开始，请稍后刷新本页。"
 
 
 def upload_dir() -> Path:
@@ -46,6 +54,10 @@ def issues_path(job: ImportJob) -> Path:
 
 def annotated_path(job: ImportJob) -> Path:
     return upload_dir() / f"{job.stored_name}.annotated.xlsx"
+
+
+def heartbeat_path(job: ImportJob) -> Path:
+    return upload_dir() / f"{job.stored_name}.heartbeat"
 
 
 def max_rows() -> int:
@@ -67,15 +79,20 @@ def create_job(data: bytes, filename: str, org: Organization | None, user=None) 
     return job
 
 
-def start(job_id: int, action: str, *, background: bool) -> None:
-    """Run `action` ("check" or "commit") now, or in a worker thread when `background`."""
-    app = current_app._get_current_object()
-    if not background:
-        run(app, job_id, action)
-        return
-    thread = threading.Thread(target=run, args=(app, job_id, action), name=f"import-job-{job_id}", daemon=True)
-    app.extensions.setdefault("import_threads", {})[job_id] = thread
-    thread.start()
+def enqueue(job: ImportJob, action: str) -> bool:
+    """Queue `action` ("check" or "commit") for the worker; False when the queue cannot be
+    reached, the job then saying so (a check is queued again when its page is polled)."""
+    try:
+        tasks.enqueue(tasks.import_job, job.id, action)
+    except tasks.QueueUnavailable:
+        db.session.rollback()
+        if action == "commit":
+            _set(job.id, status="checked", message="任务队列暂不可用，没有导入任何数据，请稍后再点击导入。")
+        else:
+            _set(job.id, status="queued", message=QUEUE_DELAYED)
+        db.session.refresh(job)
+        return False
+    return True
 
 
 def _set(job_id: int, **values) -> None:
@@ -87,15 +104,46 @@ def _set(job_id: int, **values) -> None:
 
 def run(app, job_id: int, action: str) -> None:
     with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        if job is None:
+            return
+        beat = _Heartbeat(heartbeat_path(job))
         try:
             _run(job_id, action)
+        except MemoryError:
+            log.warning("import job %s ran out of memory", job_id)
+            db.session.rollback()
+            _set(job_id, status="failed", finished_at=utcnow(), message=(
+                "文件过大，处理时超出了内存上限，没有导入任何数据。请把文件拆分为几个较小的文件后分别上传。"))
         except Exception:
             log.exception("import job %s failed", job_id)
             db.session.rollback()
             _set(job_id, status="failed", finished_at=utcnow(),
                  message="处理文件时发生意外错误，没有导入任何数据。请检查文件后重新上传，或联系系统管理员。")
         finally:
+            beat.stop()
             db.session.remove()
+
+
+class _Heartbeat:
+    """Touches a file every few seconds while a job runs: a file, not the job row, because on
+    SQLite the commit holds the only write lock for as long as it lasts."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._stop = threading.Event()
+        path.touch()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{path.stem}", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            self.path.touch()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.path.unlink(missing_ok=True)
 
 
 def _run(job_id: int, action: str) -> None:
@@ -141,9 +189,10 @@ def _run(job_id: int, action: str) -> None:
 def _finish(job_id: int, report: Report, write: bool) -> None:
     values = dict(layout=report.layout, sheet_name=(report.sheet or "")[:64], rows_total=report.rows_total,
                   rows_valid=report.rows_valid, errors=report.errors, warnings=report.warnings,
-                  status="committed" if write else "checked", finished_at=utcnow())
+                  status="committed" if write else "checked", finished_at=utcnow(),
+                  summary={"skipped": report.skipped})
     if write:
-        values.update(rows_imported=report.rows_imported, summary=report.counts)
+        values.update(rows_imported=report.rows_imported, summary=report.counts | {"skipped": report.skipped})
         if not report.rows_imported:
             # Back to "checked": the user may still choose to import only the valid rows.
             values.update(status="checked", message=(
@@ -160,13 +209,37 @@ def load_issues(job: ImportJob) -> list[dict]:
 
 
 def mark_stale(job: ImportJob) -> None:
-    """A job left running by a restarted server is reported as failed rather than polled forever."""
+    """Settle a job whose worker is gone, when its page is polled: a running job whose heartbeat
+    stopped has failed (nothing of it was committed); a check left queued while the queue was
+    down is queued again; a job queued for long is reported rather than polled forever."""
+    if not job.running:
+        return
     updated = job.updated_at
     if updated is not None and updated.tzinfo is None:
         updated = updated.replace(tzinfo=timezone.utc)
-    if job.running and updated is not None and utcnow() - updated > STALE_AFTER:
-        _set(job.id, status="failed", message="任务已中断（服务器重启），没有导入任何数据，请重新上传。")
-        db.session.refresh(job)
+    silent = utcnow() - updated if updated is not None else timedelta(0)
+    if job.status == "queued":
+        if job.message == QUEUE_DELAYED:
+            if enqueue(job, "check"):
+                _set(job.id, message=None)
+                db.session.refresh(job)
+        elif silent > STALE_AFTER:
+            _fail(job, "任务长时间未开始处理（后台处理进程可能没有启动），没有导入任何数据，请稍后重新上传或联系系统管理员。")
+        return
+    beat = heartbeat_path(job)
+    last_beat = os.path.getmtime(beat) if beat.exists() else 0
+    if silent > HEARTBEAT_TIMEOUT and time.time() - last_beat > HEARTBEAT_TIMEOUT.total_seconds():
+        _fail(job, "处理该文件的后台进程已中断（文件可能过大，或服务器重启），没有导入任何数据。"
+                   "请重新上传；如再次中断，请把文件拆分后分别上传。")
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    # Only a job still in the state we judged: a worker finishing at this moment wins.
+    db.session.execute(update(ImportJob.__table__)
+                       .where(ImportJob.__table__.c.id == job.id, ImportJob.__table__.c.status == job.status)
+                       .values(status="failed", message=message, finished_at=utcnow(), updated_at=utcnow()))
+    db.session.commit()
+    db.session.refresh(job)
 
 
 def claim_commit(job: ImportJob, mode: str) -> bool:

@@ -58,8 +58,9 @@ class Layout:
     columns: tuple[Column, ...]
     # Columns a file may leave out and still be this layout (added in later template versions).
     optional: frozenset[str] = frozenset()
-    # The template's own sample row: a row equal to it is an example, not data.
-    example_id_numbers: frozenset[str] = frozenset()
+    # The sample row of the published templates (张三): offices copy it from one template to
+    # another, so every layout knows it; a row with this number is an example, not data.
+    example_id_numbers: frozenset[str] = frozenset({"370102197308291817"})
     # A 职称系列 outside the list: refused (national template) or kept as typed with a warning
     # (Rizhao: "按照取得职称证书所显示的职称系列如实填写").
     series_strict: bool = True
@@ -119,7 +120,6 @@ RIZHAO = Layout(
         ("职称级别", "level"), ("职称名称", "title_name"), ("发证日期", "issue_date"),
         ("发证机构", "issuing_authority"), ("评审机构", "review_committee_name"),
     )),
-    example_id_numbers=frozenset({"370102197308291817"}),
     series_strict=False,
 )
 

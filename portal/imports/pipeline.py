@@ -1,9 +1,9 @@
 """The import run: read rows, check them, find duplicates, and (when committing) write them.
 
 Rows are handled in chunks: each chunk's persons and certificates already in the database are
-fetched with one query per chunk, never one per row, and written with executemany inserts.
-Everything is written in the caller's transaction, so the caller's rollback undoes a run
-completely (all-or-nothing) and its commit makes it visible at once.
+fetched with one query per chunk, never one per row, and written in bulk: COPY on PostgreSQL,
+one executemany on SQLite. Everything is written in the caller's transaction, so the caller's
+rollback undoes a run completely (all-or-nothing) and its commit makes it visible at once.
 """
 from __future__ import annotations
 
@@ -41,9 +41,26 @@ EDITABLE_STATUSES = ("draft", "returned")
 PERSON_UPDATE_FIELDS = ("name", "sex", "birth_date", "employer_name", "unit_nature", "education", "degree",
                         "affiliation", "phone")
 
+# The columns a committed import inserts, in the order _write_rows gives their values.
+PERSON_INSERT = ("name", "sex", "id_type", "id_number", "id_tail", "birth_date", "org_id", "unit_region_code",
+                 "employer_name", "unit_nature", "education", "degree", "affiliation", "phone",
+                 "created_at", "updated_at")
+CERT_INSERT = (*CERT_FIELDS, "person_id", "org_id", "unit_region_code", "campaign_id", "status", "objection_open",
+               "version", "created_at", "updated_at")
+_CERT_UPDATE_KEYS = tuple(f"_{f}" for f in CERT_FIELDS)
 _EXPLANATION = re.compile(r"^指|格式|yyyy|YYYY|不能|必须|请|填写|选择|例如|样式|下拉")
 _NOTE = re.compile(r"^\s*(填表说明|说明|注[:：]|备注[:：])")
 _ID_LIKE = re.compile(r"\d{6}")
+# Rows offices add below the data: a totals line, and the signatures and contacts of a form.
+_TOTALS = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|共\s*\d+\s*[人名条本项])")
+_FOOTER = re.compile(r"^(?:填\s*表\s*人|制\s*表\s*人|填\s*报\s*人|审\s*核\s*人|复\s*核\s*人|经\s*办\s*人|联\s*系\s*人"
+                     r"|联系电话|联系方式|单位负责人|负\s*责\s*人|分管领导|主要负责人|填报日期|填表日期|制表日期|报送日期"
+                     r"|填报单位|单位[(（]\s*盖章)")
+# The error values Excel and WPS write into a cell (t="e"), and their meaning.
+ERROR_VALUES = {"#N/A": "找不到引用的值", "#REF!": "引用的单元格已被删除", "#VALUE!": "公式中的值类型不对",
+                "#DIV/0!": "除数为零", "#NAME?": "公式中有无法识别的名称", "#NULL!": "区域不相交",
+                "#NUM!": "数值无效", "#GETTING_DATA": "数据尚未计算", "#SPILL!": "溢出区域被占用",
+                "#CALC!": "计算出错"}
 
 
 @dataclass
@@ -54,6 +71,10 @@ class Report:
     rows_total: int = 0
     rows_valid: int = 0
     rows_imported: int = 0
+    # Rows below the header that are not data, counted apart from rows_total.
+    totals_rows: int = 0  # 合计, 共N人
+    footer_rows: int = 0  # 填表人, 审核人, 联系电话…
+    example_rows: int = 0  # the template's own sample row
     issues: list[dict] = field(default_factory=list)
     counts: dict = field(default_factory=lambda: {
         "persons_inserted": 0, "persons_updated": 0, "certificates_inserted": 0, "certificates_updated": 0})
@@ -66,6 +87,10 @@ class Report:
     def warnings(self) -> int:
         return len(self.issues) - self.errors
 
+    @property
+    def skipped(self) -> dict[str, int]:
+        return {"totals": self.totals_rows, "footers": self.footer_rows, "examples": self.example_rows}
+
     def as_json(self) -> dict:
         """The report of `flask import-xlsx --report-json`."""
         return {
@@ -73,6 +98,7 @@ class Report:
             "rows_total": self.rows_total,
             "rows_valid": self.rows_valid,
             "rows_imported": self.rows_imported,
+            "rows_skipped": self.skipped,
             "issues": [{k: issue[k] for k in ("row", "column", "severity", "code", "message")}
                        for issue in self.issues],
         }
@@ -108,14 +134,23 @@ def _is_number(value) -> bool:
 
 
 def skip_reason(cells: list, values: dict, layout: Layout) -> str | None:
-    """Why a row below the header is not data: empty, column numbers, example or notes."""
+    """Why a row below the header is not data: empty, column numbers, example, totals, a
+    signature or contact footer, or notes."""
     id_value = values.get("id_number")
-    if isinstance(id_value, str) and _ID_LIKE.search(id_value):
+    if isinstance(id_value, str) and _ID_LIKE.search(id_value) and not _FOOTER.match(id_value):
         # The usual case, decided at once: a row with an ID number is data unless it is the sample.
         return "example" if id_value.strip() in layout.example_id_numbers else None
     filled = [c for c in cells if not _is_blank(c)]
     if not filled:
         return "empty"
+    first = filled[0]
+    if isinstance(first, str):
+        if _TOTALS.match(first.strip()):
+            return "totals"
+        if _FOOTER.match(first.strip()):
+            return "footer"
+    if any(isinstance(c, str) and _TOTALS.match(c.strip()) for c in filled) and not _has_name(values):
+        return "totals"
     if len(filled) == 1 and not _is_blank(values.get("seq")):
         return "empty"  # a pre-numbered row of an otherwise empty form
     if len(filled) >= 3 and all(_is_number(c) for c in filled) \
@@ -127,6 +162,63 @@ def skip_reason(cells: list, values: dict, layout: Layout) -> str | None:
     if len(texts) * 2 >= len(filled) and not (isinstance(id_value, (int, float)) and not isinstance(id_value, bool)):
         return "explanation"
     return None
+
+
+def _has_name(values: dict) -> bool:
+    name = values.get("name")
+    return isinstance(name, str) and bool(name.strip()) and not _TOTALS.match(name.strip())
+
+
+def bulk_insert(table, names: tuple[str, ...], rows: list[list]) -> None:
+    """Insert `rows` (lists of values for the columns `names`, every value given) in the
+    caller's transaction; the lists may be changed in place.
+
+    PostgreSQL gets COPY, which skips parsing and planning an INSERT per row; SQLite one
+    executemany of a prepared statement. Values go through each column's own conversion
+    (SQLite stores dates and times as text), once per distinct value: the timestamp every row
+    shares, the few authorities and dates that repeat down a sheet, are converted once.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    raw = connection.connection.driver_connection
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        columns = ", ".join(quote(n) for n in names)
+        with raw.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    converters = []
+    for name in names:
+        process = table.c[name].type._cached_bind_processor(dialect)
+        converters.append(_memoised(process) if process else None)
+    placeholders = ", ".join("?" * len(names))
+    statement = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({placeholders})'
+    for index, convert in enumerate(converters):
+        if convert is not None:
+            for row in rows:
+                row[index] = convert(row[index])
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()
+
+
+def _memoised(process):
+    seen: dict = {}
+
+    def convert(value):
+        if value is None:
+            return None
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = result = process(value)
+            return result
+    return convert
 
 
 def _among(column, values: list):
@@ -211,12 +303,19 @@ class Importer:
                 values = dict(zip(fields, pick(cells)))
             else:
                 values = {f: (cells[i] if i < len(cells) else None) for f, i in columns}
-            if skip_reason(cells, values, layout):
+            reason = skip_reason(cells, values, layout)
+            if reason == "empty" and sheet.errors and number in sheet.errors:
+                reason = None  # the cells hold error values, which calamine reads as blanks
+            if reason:
+                self._skipped(reason, number)
                 continue
             report.rows_total += 1
             if report.rows_total > self.max_rows:
                 raise WorkbookError("too_many_rows", f"表格超过{self.max_rows}行的上限，请拆分为多个文件后分别导入")
-            pending.append(checker.check(number, values, sheet.notes))
+            row = checker.check(number, values, sheet.notes)
+            if sheet.errors and number in sheet.errors:
+                self._error_cells(row, sheet.errors[number], columns)
+            pending.append(row)
             if len(pending) >= CHUNK:
                 self._flush(pending)
                 pending = []
@@ -228,6 +327,33 @@ class Importer:
         if write and mode == "all" and report.errors:
             report.rows_imported = 0
         return report
+
+    def _skipped(self, reason: str, number: int) -> None:
+        report = self.report
+        if reason == "totals":
+            report.totals_rows += 1
+        elif reason == "footer":
+            report.footer_rows += 1
+        elif reason == "example":
+            report.example_rows += 1
+            self._issue(number, warning("id_number", "example_row",
+                                        f"第{number}行是模板自带的示例行（张三），不是本单位的数据，已跳过；"
+                                        "请在上报前删除该行"))
+
+    @staticmethod
+    def _error_cells(row: CheckedRow, found: dict[int, str], columns: list[tuple[str, int]]) -> None:
+        """An error value (#N/A…) stands where the checker saw a blank: its problems about that
+        cell give way to one naming the cell and the value."""
+        fields = {f: (i, found[i]) for f, i in columns if i in found}
+        if not fields:
+            return
+        row.problems[:] = [p for p in row.problems if p.field not in fields]
+        for name, (index, value) in fields.items():
+            meaning = ERROR_VALUES.get(value)
+            row.problems.append(error(name, "cell_error_value",
+                                      f"单元格{get_column_letter(index + 1)}{row.row}的值是Excel错误“{value}”"
+                                      + (f"（{meaning}）" if meaning else "")
+                                      + "，不是有效内容：请检查该单元格的公式或引用，改为实际的值后重新上传"))
 
     # One chunk ---------------------------------------------------------------------------------
     def _flush(self, chunk: list[CheckedRow]) -> None:
@@ -441,9 +567,9 @@ class Importer:
             if key not in new_people:
                 new_people[key] = self._person_values(row.person, now)
         if new_people:
-            # A plain executemany, then the new ids by number: INSERT … RETURNING for thousands of
-            # rows costs more in building the statement than in running it.
-            db.session.execute(persons.insert(), list(new_people.values()))
+            # Written in bulk, then the new ids read back by number: INSERT … RETURNING for
+            # thousands of rows costs more in building the statement than in running it.
+            bulk_insert(persons, PERSON_INSERT, list(new_people.values()))
             self._load_persons(set(new_people), into_existing=False)
             self.report.counts["persons_inserted"] += len(new_people)
         if updates:
@@ -458,20 +584,21 @@ class Importer:
             self.report.counts["persons_updated"] += len(updates)
 
         inserts, cert_updates = [], []
+        # The values every new certificate of the run shares, after person_id (see CERT_INSERT).
+        shared = [org.id, org.region_code, self.campaign_id, self.status, False, 1, now, now]
+        person_ids, person_key = self._person_ids, self._person_key
         for row in rows:
-            pid = self._person_ids[self._person_key(row)]
-            values = {f: row.cert.get(f) for f in CERT_FIELDS}
-            if row.cert.get("_update_id"):
-                cert_updates.append({f"_{f}": v for f, v in values.items()}
-                                    | {"_id": row.cert["_update_id"], "_updated_at": now})
+            cert = row.cert
+            values = list(map(cert.get, CERT_FIELDS))
+            if cert.get("_update_id"):
+                cert_updates.append(dict(zip(_CERT_UPDATE_KEYS, values))
+                                    | {"_id": cert["_update_id"], "_updated_at": now})
             else:
-                inserts.append(values | {
-                    "person_id": pid, "org_id": org.id, "unit_region_code": org.region_code,
-                    "campaign_id": self.campaign_id, "status": self.status, "objection_open": False,
-                    "version": 1, "created_at": now, "updated_at": now,
-                })
+                values.append(person_ids[person_key(row)])
+                values += shared
+                inserts.append(values)
         if inserts:
-            db.session.execute(certificates.insert(), inserts)
+            bulk_insert(certificates, CERT_INSERT, inserts)
             self.report.counts["certificates_inserted"] += len(inserts)
         if cert_updates:
             # A record published before (approved, then returned) shows 信息已更正 as on the form.
@@ -485,18 +612,14 @@ class Importer:
             self.report.counts["certificates_updated"] += len(cert_updates)
         self.report.rows_imported += len(rows)
 
-    def _person_values(self, person: dict, now) -> dict:
+    def _person_values(self, person: dict, now) -> list:
+        """The values of PERSON_INSERT for a new person."""
         org = self.org
         number = person["id_number"]
-        return {
-            "name": person["name"], "sex": person.get("sex"), "id_type": person["id_type"], "id_number": number,
-            "id_tail": number[-4:], "birth_date": person.get("birth_date"), "org_id": org.id,
-            "unit_region_code": org.region_code, "employer_name": person.get("employer_name") or org.name,
-            "unit_nature": person.get("unit_nature"), "education": person.get("education"),
-            "degree": person.get("degree"), "affiliation": person.get("affiliation"),
-            "social_security_no": None, "phone": person.get("phone"), "email": None,
-            "created_at": now, "updated_at": now,
-        }
+        get = person.get
+        return [person["name"], get("sex"), person["id_type"], number, number[-4:], get("birth_date"), org.id,
+                org.region_code, get("employer_name") or org.name, get("unit_nature"), get("education"),
+                get("degree"), get("affiliation"), get("phone"), now, now]
 
     def record_audit(self, job_id: int, filename: str, actor=None) -> None:
         """One trail entry for the whole import: who brought in which file, and what it changed."""

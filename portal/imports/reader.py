@@ -11,7 +11,9 @@ import functools
 import io
 import itertools
 import re
+import struct
 import zipfile
+import zlib
 from array import array
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +32,13 @@ XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
 MAX_ROWS = 100_000  # data rows per file; a larger file is refused with this number in the message
 MAX_COLUMNS = 256
 MAX_UNCOMPRESSED = 400 * 1024 * 1024
+# Every reader loads the shared-strings table and the styles whole, whatever the sheet's size:
+# they are capped on their own, by bytes and by entries. The national template's 100 000 rows,
+# every cell a different text, need about a fifth of these.
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_SHARED_STRINGS = 3_000_000
+MAX_STYLES_BYTES = 16 * 1024 * 1024
+MAX_STYLES = 100_000  # cell formats (<xf>); Excel itself stops at 64 000
 HEADER_SEARCH_ROWS = 30  # the header row must appear within the first rows of the sheet
 # Sheets of the national template that carry no data.
 REFERENCE_SHEETS = ("填表说明", "行政区划代码", "隶属关系代码")
@@ -40,14 +49,24 @@ _CELL_OPEN = re.compile(rb"<" + _NS + rb"c\b")
 _ROW_NUMBER = re.compile(rb'\br="(\d{1,9})"')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,})\d')
 _CHUNK = 1 << 20
+_XF_ENTRY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?xf[\s>/]")
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
 _SHARED_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _ROW_TAG = re.compile(rb"<row[\s>/]")
 _SST_ENTRY = re.compile(rb"<si[\s>/]")
+_SST_ENTRY_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 _SST_REF = re.compile(rb't="s"(?:\s[^>]*)?><v>(\d{1,9})</v>')
 # Digits read as "0", capitals and quotes as "A": a reference r="AB100001" reads rAAA000000, so a
 # substring search finds the chunks that may hold a long row number or a column past Z.
 _REF_SHAPES = bytes.maketrans(b'"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', b"A" + b"0" * 10 + b"A" * 26)
 PIECE_ROWS = 4_000  # rows handed to calamine at a time: its dense range stays small
+# A cell holding an error (t="e"): calamine reads it as an empty string, so the importer takes
+# the value from the XML to report it instead of seeing a blank.
+_ERROR_CELL = re.compile(rb"<" + _NS + rb'c\b[^>]*?\br="([A-Z]{1,3})(\d{1,9})"[^>]*?\bt="e"[^>]*>'
+                         rb"(?:<" + _NS + rb"f\b[^>]*?(?:/>|>.*?</" + _NS + rb"f>))?<" + _NS + rb"v>([^<]{1,16})</")
+_ERROR_CELL_OTHER_ORDER = re.compile(rb"<" + _NS + rb'c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]{1,3})(\d{1,9})"[^>]*>'
+                                     rb"(?:<" + _NS + rb"f\b[^>]*?(?:/>|>.*?</" + _NS + rb"f>))?<" + _NS
+                                     + rb"v>([^<]{1,16})</")
 
 
 class WorkbookError(Exception):
@@ -115,9 +134,10 @@ def _unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
-def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[int, int, bool]:
+def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int,
+                   errors: dict[int, dict[int, str]] | None = None) -> tuple[int, int, bool]:
     """(rows, columns, every tag referenced) of a sheet, read by streaming its XML; raises when
-    the sheet is too large.
+    the sheet is too large. Error cells found on the way go to `errors` (row -> column -> value).
 
     Producers write a reference on every row and cell; then a few C-level scans per chunk
     suffice: tag counts, any reference beyond the row cap, any column past Z. Cells or rows
@@ -126,7 +146,7 @@ def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[
     """
     height = width = current = last_row = 0
     referenced = prefixed = None
-    tail = b""
+    tail = carry = b""
     # A row number above the limit has at least as many digits as the limit.
     long_number = b"A" + b"0" * len(str(max_rows + HEADER_SEARCH_ROWS))
     with archive.open(part) as stream:
@@ -168,9 +188,21 @@ def _measure_sheet(archive: zipfile.ZipFile, part: str, max_rows: int) -> tuple[
                     width = max(width, _column_number(ref.group(1)))
             height = max(height, last_row)
             _check_extent(height, width, max_rows)
+            if errors is not None:
+                # The end of the previous chunk too: a cell may be cut between its tags.
+                scan = carry + body
+                if b't="e"' in scan:
+                    _collect_errors(scan, errors)
+                carry = body[-512:]
             if not chunk:
                 break
     return height, width, referenced
+
+
+def _collect_errors(body: bytes, errors: dict[int, dict[int, str]]) -> None:
+    for pattern in (_ERROR_CELL, _ERROR_CELL_OTHER_ORDER):
+        for letters, row, value in pattern.findall(body):
+            errors.setdefault(int(row), {})[_column_number(letters) - 1] = value.decode("ascii", "replace")
 
 
 @functools.lru_cache(maxsize=4)
@@ -205,6 +237,74 @@ def _check_extent(height: int, width: int, max_rows: int) -> None:
                             f"表格超过{max_rows}行的上限（每个文件最多导入{max_rows}行数据），请拆分为多个文件后分别导入")
 
 
+def _guard_parts(path: Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a shared-strings or styles part that is too big, by the size the zip declares
+    and by what it really inflates to (a reader may trust neither the same way), or that holds
+    too many entries. Inflating runs a megabyte at a time and stops at the cap."""
+    strings = set(_workbook_parts(archive, ("sharedStrings",)))
+    styles = set(_workbook_parts(archive, ("styles",)))
+    # By name as well: a reader may look for the usual path without following relationships.
+    for info in archive.infolist():
+        lower = info.filename.lower()
+        if info.filename in strings or lower.endswith("sharedstrings.xml"):
+            what, limit, entries, pattern = "共享字符串", MAX_SHARED_STRINGS_BYTES, MAX_SHARED_STRINGS, _SST_ENTRY_ANY
+        elif info.filename in styles or lower.endswith("styles.xml"):
+            what, limit, entries, pattern = "样式", MAX_STYLES_BYTES, MAX_STYLES, _XF_ENTRY
+        else:
+            continue
+        too_big = WorkbookError("part_too_large", (
+            f"工作簿中的{what}部分过大（超过{limit // (1024 * 1024)}MB），无法安全读取。请在WPS或Excel中把数据"
+            "复制到新建的工作簿（只粘贴数值），删除多余的格式后另存为.xlsx再上传"))
+        if info.file_size > limit:
+            raise too_big
+        count = 0
+        for size, piece in _inflate(path, info, limit):
+            if size > limit:
+                raise too_big
+            count += len(pattern.findall(piece))
+            if count > entries:
+                raise WorkbookError("part_too_many_entries", (
+                    f"工作簿中的{what}条目超过{entries}个，无法安全读取。请把数据复制到新建的工作簿"
+                    "（只粘贴数值）后另存为.xlsx再上传"))
+
+
+def _inflate(path: Path, info: zipfile.ZipInfo, limit: int) -> Iterator[tuple[int, bytes]]:
+    """(bytes so far, next piece) of a zip member as really stored, whatever sizes its headers
+    state. Each piece starts with the last 3 bytes of the one before: a 4-byte tag such as
+    "<si>" cut between two is seen whole, and never counted twice."""
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        magic, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+        if magic != b"PK\x03\x04":
+            raise zipfile.BadZipFile("local header")
+        handle.seek(name_length + extra_length, io.SEEK_CUR)
+        left = info.compress_size
+        if info.compress_type == zipfile.ZIP_STORED:
+            inflater = None
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        else:
+            raise WorkbookError("unsupported_compression",
+                                "工作簿使用了不常见的压缩方式，请在WPS或Excel中重新保存为.xlsx后上传")
+        total, overlap = 0, b""
+        while left > 0 or (inflater is not None and inflater.unconsumed_tail):
+            if inflater is not None and inflater.unconsumed_tail:
+                piece = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+            else:
+                raw = handle.read(min(_CHUNK, left))
+                if not raw:
+                    break
+                left -= len(raw)
+                piece = inflater.decompress(raw, _CHUNK) if inflater is not None else raw
+            total += len(piece)
+            yield total, overlap + piece
+            if total > limit:
+                return
+            overlap = piece[-3:]
+            if inflater is not None and inflater.eof:
+                return
+
+
 @dataclass
 class XlsxLayout:
     """Where a checked .xlsx keeps its sheets and the parts a sheet needs to be read alone."""
@@ -212,6 +312,7 @@ class XlsxLayout:
     parts: dict[str, str]  # sheet name -> part path
     extents: dict[str, tuple[int, int, bool]]  # part path -> (rows, columns, every tag referenced)
     shared_parts: tuple[str, ...]  # workbook, relationships, shared strings, styles
+    errors: dict[str, dict[int, dict[int, str]]] = field(default_factory=dict)  # part -> error cells
 
 
 def check_xlsx(path: Path, max_rows: int = MAX_ROWS) -> XlsxLayout:
@@ -229,13 +330,15 @@ def check_xlsx(path: Path, max_rows: int = MAX_ROWS) -> XlsxLayout:
             raise WorkbookError("too_large_uncompressed",
                                 f"文件解压后超过{MAX_UNCOMPRESSED // (1024 * 1024)}MB，请删除多余的工作表、图片或空白行列后重新上传")
         try:
+            _guard_parts(path, archive)
             parts = {name: part for name, part in _sheet_parts(archive).items() if part in names}
-            extents = {part: _measure_sheet(archive, part, max_rows) for part in parts.values()}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+            errors = {part: {} for part in parts.values()}
+            extents = {part: _measure_sheet(archive, part, max_rows, errors[part]) for part in parts.values()}
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error, struct.error):
             raise WorkbookError("bad_zip", "文件内容已损坏（压缩数据校验失败），请重新保存后上传") from None
         shared = tuple(n for n in (*_SHARED_PARTS, *_workbook_parts(archive, ("sharedStrings", "styles")))
                        if n in names)
-    return XlsxLayout(parts, extents, shared)
+    return XlsxLayout(parts, extents, shared, {part: found for part, found in errors.items() if found})
 
 
 @dataclass
@@ -248,6 +351,7 @@ class Sheet:
     header_row: int
     height: int = 0  # rows the sheet spans, for progress
     notes: dict = field(default_factory=dict)  # values read from title rows, e.g. 批准文号
+    errors: dict[int, dict[int, str]] = field(default_factory=dict)  # row -> column index -> "#N/A"…
 
 
 def open_workbook(path: Path, kind: str):
@@ -494,7 +598,8 @@ def find_data_sheet(path: Path, kind: str, max_rows: int = MAX_ROWS) -> Sheet:
             height = layout.extents[layout.parts[name]][0] if layout and name in layout.parts else 0
             return Sheet(name=name, match=match, rows=itertools.chain(head_rows, rows), header_row=number,
                          height=height or (head_rows[-1][0] if head_rows else 0),
-                         notes=_title_notes([cells for _, cells in head_rows[:index]]))
+                         notes=_title_notes([cells for _, cells in head_rows[:index]]),
+                         errors=layout.errors.get(layout.parts[name], {}) if layout and name in layout.parts else {})
     raise WorkbookError("layout_unknown", unknown_layout_message(best_partial))
 
 

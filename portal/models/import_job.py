@@ -18,7 +18,7 @@ RUNNING_STATUSES = ("queued", "checking", "committing")
 
 
 class ImportJob(db.Model):
-    """One uploaded workbook (批量导入) from its check to its commit; a worker thread updates it
+    """One uploaded workbook (批量导入) from its check to its commit; the worker process updates it
     so the page can show progress while the request that started it has long returned."""
 
     __tablename__ = "import_jobs"
@@ -44,7 +44,7 @@ class ImportJob(db.Model):
     rows_expected: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
-    summary: Mapped[dict | None] = mapped_column(JSON)  # counts of inserted/updated rows
+    summary: Mapped[dict | None] = mapped_column(JSON)  # counts of inserted/updated and of skipped rows
     message: Mapped[str | None] = mapped_column(Text)  # why the job failed, in Chinese
     annotated_ready: Mapped[bool] = mapped_column(default=False)
     created_at = created_at()

@@ -1,15 +1,22 @@
 """Batch verification for employers: a workbook of 姓名 + 证件号码/证书编号 in, the same rows
 with a result column out.
 
-The upload is checked by content (an .xlsx is a zip holding an Excel workbook), read with
-python-calamine (a parser that does not expand XML entities) and written back with openpyxl.
-Rows are matched in chunks of a few hundred numbers per query, not one query per row.
+The upload is checked by content (an .xlsx is a zip holding an Excel workbook) and by the
+importer's workbook guard in the request; reading it (python-calamine, a parser that does not
+expand XML entities), matching and writing the result (openpyxl) run in the worker process
+(portal.tasks). A job is a few files under UPLOAD_DIR/verify named by a random token: the
+upload, its state (JSON: owner, status, counts or message) and the result. Rows are matched in
+chunks of a few hundred numbers per query, not one query per row.
 """
 from __future__ import annotations
 
 import io
+import json
+import logging
+import secrets
 import tempfile
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -17,7 +24,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from portal import tasks
 from portal.clock import in_china
+from portal.documents.cells import plain_text
 from portal.domain.idnumber import check_resident_id
 from portal.domain.text import clean
 from portal.extensions import db
@@ -25,18 +34,114 @@ from portal.imports.reader import WorkbookError, check_xlsx
 from portal.verify.lookup_log import lookup_log
 from portal.models import Certificate, Person
 from portal.verify.services import (PUBLISHED_CERTIFICATES, CertificateView, Query, Requester,
-                                    certificate_view, log_rows, parse_query)
+                                    certificate_view, identity_digest, log_rows, parse_query)
+from portal.verify.throttle import count, spent
 
 NAME_HEADERS = ("姓名",)
 ID_HEADERS = ("证件号码", "身份证号码", "身份证号", "公民身份号码")
 CERT_HEADERS = ("证书编号", "证书号码", "证书号")
 HEADER_SCAN_ROWS = 10
 CHUNK = 500
+THROTTLED = "该证件号码或证书编号近期核验次数过多，已暂停核验，请稍后再试。"
 # A real workbook of a few thousand rows unpacks to a few dozen MB; far more is a zip bomb.
+
+
+log = logging.getLogger("portal.verify")
+STALE_SECONDS = 180  # a job running this long has lost its worker: a 5 000-row file takes seconds
+QUEUE_DELAYED = "任务队列暂不可用，文件已保存，核验将在队列恢复后自动开始，请稍后刷新本页。"
 
 
 class BatchError(Exception):
     """A problem with the whole file, told to the user in Chinese."""
+
+
+def _dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"]) / "verify"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def result_path(token: str) -> Path:
+    return _dir() / f"{token}.result.xlsx"
+
+
+def _state_path(token: str) -> Path:
+    return _dir() / f"{token}.json"
+
+
+def _save_state(token: str, **state) -> None:
+    path = _state_path(token)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    temporary.replace(path)  # readers never see half a file
+
+
+def state(token: str, user_id: int) -> dict | None:
+    """The job's state for its owner, None for anyone else or an unknown token. Settles a job
+    whose worker is gone (failed) or that waits for the queue to come back (queued again)."""
+    if not token.isalnum():
+        return None
+    path = _state_path(token)
+    if not path.exists():
+        return None
+    current = json.loads(path.read_text(encoding="utf-8"))
+    if current.get("user_id") != user_id:
+        return None
+    if current["status"] == "running" and time.time() - current["since"] > STALE_SECONDS:
+        current |= {"status": "failed", "message": "处理该文件的后台进程已中断，请重新上传。"}
+        _save_state(token, **current)
+    elif current["status"] == "delayed":
+        _enqueue(token, current)
+    return current
+
+
+def start(data: bytes, user_id: int, requester: Requester) -> tuple[str, bool]:
+    """Store a checked upload and queue its verification: (token, queued now)."""
+    token = secrets.token_hex(16)
+    (_dir() / f"{token}.xlsx").write_bytes(data)
+    job = {"user_id": user_id, "status": "queued", "since": time.time(), "requester": asdict(requester)}
+    _save_state(token, **job)
+    return token, _enqueue(token, job)
+
+
+def _enqueue(token: str, job: dict) -> bool:
+    try:
+        tasks.enqueue(tasks.verify_batch, token, job["requester"])
+    except tasks.QueueUnavailable:
+        job |= {"status": "delayed", "message": QUEUE_DELAYED}
+        _save_state(token, **job)
+        return False
+    if job["status"] == "delayed":
+        job |= {"status": "queued", "message": None}
+        _save_state(token, **job)
+    return True
+
+
+def run(token: str, requester: dict) -> None:
+    """The worker's part: read, match, write the result, record the outcome."""
+    path = _state_path(token)
+    job = json.loads(path.read_text(encoding="utf-8"))
+    if job["status"] not in ("queued", "delayed"):
+        return
+    upload = _dir() / f"{token}.xlsx"
+    job |= {"status": "running", "since": time.time()}
+    _save_state(token, **job)
+    try:
+        output, counts = verify_workbook(upload.read_bytes(), Requester(**requester))
+    except BatchError as exc:
+        job |= {"status": "failed", "message": str(exc)}
+    except MemoryError:
+        job |= {"status": "failed", "message": "文件过大，核验时超出了内存上限，请拆分后分批核验。"}
+    except Exception:
+        log.exception("batch verification %s failed", token)
+        job |= {"status": "failed", "message": "核验时发生意外错误，请检查文件后重新上传，或联系系统管理员。"}
+    else:
+        result_path(token).write_bytes(output)
+        job |= {"status": "done", "counts": counts}
+    finally:
+        lookup_log.flush()
+        upload.unlink(missing_ok=True)  # the employer's list is kept no longer than needed
+    _save_state(token, **job)
 
 
 @dataclass
@@ -170,17 +275,27 @@ def verify_workbook(data: bytes, requester: Requester) -> tuple[bytes, dict]:
     by_id = _fetch(Person.id_number, sorted({q.id_number for q in wanted if q.id_number}))
     by_cert = _fetch(Certificate.cert_no, sorted({q.cert_no for q in wanted if q.cert_no and not q.id_number}))
 
-    results, log, counts = [], [], {"rows": len(body), "found": 0, "not_found": 0, "invalid": 0}
+    results, log, counts = [], [], {"rows": len(body), "found": 0, "not_found": 0, "invalid": 0, "throttled": 0}
     for query in queries:
         if not isinstance(query, Query):
             results.append(("无法核验", query))
             counts["invalid"] += 1
+            continue
+        # Row by row, as lookups on the public page: a miss spends the queried number's budget
+        # and a spent budget stops the rows after it, so a file of name guesses for one ID gets
+        # no further than the page would, while correct rows never lock a holder's lookup.
+        identity = "identity:" + identity_digest(query.identity)
+        if spent("VERIFY_LIMIT_PER_IDENTITY", identity):
+            results.append(("暂不能核验", THROTTLED))
+            counts["throttled"] += 1
             continue
         if query.id_number:
             found = [v for v in by_id.get(query.id_number, []) if v.name == query.name
                      and (not query.cert_no or v.cert_no == query.cert_no)]
         else:
             found = [v for v in by_cert.get(query.cert_no, []) if v.name == query.name]
+        if not found:
+            count("VERIFY_LIMIT_PER_IDENTITY", identity)
         log += log_rows(requester, query.kind, query.identity, found)
         if found:
             counts["found"] += 1
@@ -200,7 +315,9 @@ def _write(sheet: Sheet, results: list[tuple[str, str]]) -> bytes:
     width = max(len(row) for row in sheet.rows)
     text_cols = {c for c in (sheet.id_col, sheet.cert_col) if c is not None}
     for index, row in enumerate(sheet.rows):
-        values = [_as_text(v) if i in text_cols else v for i, v in enumerate(row)] + [None] * (width - len(row))
+        # Uploaded text goes back as text: "=HYPERLINK(…)" typed in a name must not become a formula.
+        values = [plain_text(out, _as_text(v) if i in text_cols else v) for i, v in enumerate(row)]
+        values += [None] * (width - len(row))
         if index < sheet.header_index:
             out.append(values)
         elif index == sheet.header_index:
@@ -210,7 +327,7 @@ def _write(sheet: Sheet, results: list[tuple[str, str]]) -> bytes:
                 cell.font = bold
         else:
             verdict, detail = results[index - sheet.header_index - 1]
-            out.append(values + [verdict, detail])
+            out.append(values + [verdict, plain_text(out, detail)])
             if verdict != "有效" and not verdict.startswith("有效"):
                 out.cell(row=out.max_row, column=width + 1).fill = PatternFill("solid", fgColor="FDEEEE")
     for row in out.iter_rows(min_row=sheet.header_index + 2):

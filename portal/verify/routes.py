@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from portal import clock
@@ -11,7 +11,8 @@ from portal.auth.decorators import roles_required
 from portal.exports import xlsx_response
 from portal.extensions import db, limiter
 from portal.models import ApiKey, Certificate
-from portal.verify.batch import BatchError, check_upload, template_workbook, verify_workbook
+from portal.verify import batch as batch_jobs
+from portal.verify.batch import BatchError, check_upload, template_workbook
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
 from portal.verify.keys import all_keys, issue_key, revoke_key
 from portal.verify.lookup_log import lookup_log
@@ -111,19 +112,41 @@ def batch():
     if form.validate_on_submit():
         throttle(("VERIFY_BATCH_LIMIT", f"user:{current_user.id}"))
         limit = current_app.config["VERIFY_BATCH_MAX_MB"] * 1024 * 1024
-        data = form.file.data.read(limit + 1)
+        with form.file.data.stream as upload:  # a large upload is a temporary file: close it now
+            data = upload.read(limit + 1)
         try:
-            check_upload(data)
-            requester = Requester.from_request("batch", org_name=current_user.org.name if current_user.org else None)
-            output, _ = verify_workbook(data, requester)
+            check_upload(data)  # the container checks only: reading the sheet is the worker's
         except BatchError as exc:
             error = str(exc)
         else:
-            return send_file(io.BytesIO(output), mimetype=XLSX, as_attachment=True,
-                             download_name=f"职称证书核验结果{clock.today():%Y%m%d}.xlsx")
+            requester = Requester.from_request("batch", org_name=current_user.org.name if current_user.org else None)
+            token, queued = batch_jobs.start(data, current_user.id, requester)
+            if not queued:
+                flash(batch_jobs.QUEUE_DELAYED, "warning")
+            return redirect(url_for("verify.batch_job", token=token))
     return render_template("verify/batch.html", form=form, error=error,
                            max_rows=current_app.config["VERIFY_BATCH_MAX_ROWS"],
                            max_mb=current_app.config["VERIFY_BATCH_MAX_MB"])
+
+
+@bp.get("/verify/batch/<token>")
+@roles_required("unit")
+def batch_job(token: str):
+    job = batch_jobs.state(token, current_user.id)
+    if job is None:
+        abort(404)
+    template = "verify/_batch_job.html" if request.headers.get("HX-Request") else "verify/batch_job.html"
+    return render_template(template, job=job, token=token)
+
+
+@bp.get("/verify/batch/<token>/result.xlsx")
+@roles_required("unit")
+def batch_result(token: str):
+    job = batch_jobs.state(token, current_user.id)
+    if job is None or job["status"] != "done":
+        abort(404)
+    return send_file(batch_jobs.result_path(token), mimetype=XLSX, as_attachment=True,
+                     download_name=f"职称证书核验结果{clock.today():%Y%m%d}.xlsx")
 
 
 @bp.get("/verify/batch/template.xlsx")

@@ -66,12 +66,16 @@ def throttle(*checks: tuple[str, str]) -> None:
     start_throttle(*checks).check()
 
 
+def spent(setting: str, key: str) -> ratelimit.Outcome:
+    """The limit in `setting` that is used up for `key`, if any, without counting this request."""
+    if not limiter.enabled:
+        return None
+    return ratelimit.peek([(item, ("verify", setting, key)) for item in _limits(current_app.config[setting])])
+
+
 def refuse_if_spent(setting: str, key: str) -> None:
     """429 if a limit in `setting` is used up for `key`, without counting this request."""
-    if not limiter.enabled:
-        return
-    exceeded = ratelimit.peek([(item, ("verify", setting, key)) for item in _limits(current_app.config[setting])])
-    Throttle.refuse(exceeded)
+    Throttle.refuse(spent(setting, key))
 
 
 def count(setting: str, key: str) -> None:

@@ -32,13 +32,6 @@ def _commit(client, job_id, mode):
     return client.post(f"/excel/import/{job_id}/commit", data={"csrf_token": token, "mode": mode})
 
 
-def _wait(app, job_id):
-    thread = app.extensions.get("import_threads", {}).pop(job_id, None)
-    if thread is not None:
-        thread.join(60)
-        assert not thread.is_alive()
-
-
 def test_template_download_is_public(client):
     response = client.get("/excel/template")
     assert response.status_code == 200
@@ -117,17 +110,15 @@ def test_unrecognised_layout_fails_the_job_with_the_expected_columns(client, aut
     assert "无法识别表格格式" in page and "证件号码" in page
 
 
-def test_large_upload_runs_in_the_background_and_the_page_polls(client, auth, demo, app, monkeypatch):
-    monkeypatch.setitem(app.config, "EXCEL_INLINE_MAX_BYTES", 0)
+def test_upload_goes_through_the_queue_and_the_page_shows_the_result(client, auth, demo, app):
+    # The tests run queued tasks at once (TASKS_IMMEDIATE); tests/http/test_worker.py runs a real worker.
     auth.login("unit_demo")
     rows = [rizhao_row(n) for n in range(1, 300)]
     job_id = _job_id(_upload(client, to_bytes(rizhao_workbook(rows))))
-    _wait(app, job_id)
     fragment = client.get(f"/excel/import/{job_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "<html" not in fragment and "检查结果" in fragment and "hx-trigger" not in fragment
 
     assert _commit(client, job_id, "all").status_code == 302
-    _wait(app, job_id)
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
         assert job.status == "committed" and job.rows_imported == 299
@@ -195,12 +186,14 @@ def test_cli_dry_run_report_json(app, demo, tmp_path):
     result = app.test_cli_runner().invoke(args=["import-xlsx", path, "--dry-run", "--report-json", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert set(report) == {"layout", "rows_total", "rows_valid", "rows_imported", "issues"}
+    assert set(report) == {"layout", "rows_total", "rows_valid", "rows_imported", "rows_skipped", "issues"}
+    assert report["rows_skipped"] == {"totals": 0, "footers": 0, "examples": 1}
     assert (report["layout"], report["rows_total"], report["rows_valid"], report["rows_imported"]) == ("rizhao12", 2, 1, 0)
-    assert report["issues"] == [{
+    assert report["issues"][0]["code"] == "example_row"
+    assert report["issues"][1:] == [{
         "row": first_data_row() + 1, "column": "证件号码", "severity": "error", "code": "id_excel_number",
-        "message": report["issues"][0]["message"]}]
-    assert "文本" in report["issues"][0]["message"]
+        "message": report["issues"][1]["message"]}]
+    assert "文本" in report["issues"][1]["message"]
 
 
 def test_cli_import_and_export(app, demo, tmp_path):
@@ -230,3 +223,16 @@ def test_cli_import_and_export(app, demo, tmp_path):
     template = tmp_path / "t.xlsx"
     assert runner.invoke(args=["xlsx-template", str(template)]).exit_code == 0
     assert template.read_bytes().startswith(b"PK")
+
+
+def test_result_page_states_rows_that_are_not_data(client, auth, demo):
+    auth.login("unit_demo")
+    workbook = rizhao_workbook([rizhao_row(1)])
+    sheet = workbook.active
+    sheet.append(["合计", None, None, None, "共1人"])
+    sheet.append(["填表人：王五", None, None, None, "联系电话：0633-8781234"])
+    job_id = _job_id(_upload(client, to_bytes(workbook)))
+    page = client.get(f"/excel/import/{job_id}").get_data(as_text=True)
+    assert "合计行 1 行" in page and "落款行 1 行" in page and "模板示例行 1 行" in page
+    assert re.search(r'<span class="stat-count">1</span><span class="stat-label">数据行', page)
+    assert "模板自带的示例行" in page

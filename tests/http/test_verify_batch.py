@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -32,9 +33,21 @@ def _xlsx(rows, title_rows=()) -> bytes:
 
 
 def _upload(client, data: bytes, filename="核验.xlsx"):
+    """Upload, then follow to the job page and download the result: the result workbook, or
+    the page that explains why there is none."""
     token = csrf_token_of(client, "/verify/batch")
-    return client.post("/verify/batch", data={"file": (io.BytesIO(data), filename), "csrf_token": token},
-                       content_type="multipart/form-data")
+    response = client.post("/verify/batch", data={"file": (io.BytesIO(data), filename), "csrf_token": token},
+                           content_type="multipart/form-data")
+    if response.status_code != 302:
+        return response
+    page = client.get(response.headers["Location"])
+    link = re.search(r'href="(/verify/batch/\w+/result\.xlsx)"', page.get_data(as_text=True))
+    if not link:
+        return page
+    result = client.get(link.group(1))
+    result.get_data()  # read, then close the file it streams from
+    result.close()
+    return result
 
 
 def test_batch_returns_the_workbook_with_a_result_per_row(client, auth, app, demo):
@@ -102,6 +115,16 @@ def test_a_sheet_claiming_a_million_rows_is_refused_before_it_is_read(client, au
     assert response.mimetype == "text/html" and "表格超过5000行的上限" in body
 
 
+def test_a_shared_strings_bomb_is_refused_in_chinese(client, auth, demo, tmp_path):
+    from tests.unit.test_imports_hostile import _huge_strings, _sst_workbook, _with_part
+
+    path = _with_part(_sst_workbook(tmp_path), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                      _huge_strings(80), declare=4096)
+    auth.login("unit_demo")
+    response = _upload(client, path.read_bytes())
+    assert response.mimetype == "text/html" and "共享字符串部分过大" in response.get_data(as_text=True)
+
+
 def test_row_and_size_limits_are_explained(client, auth, app, demo, monkeypatch):
     auth.login("unit_demo")
     monkeypatch.setitem(app.config, "VERIFY_BATCH_MAX_ROWS", 3)
@@ -137,3 +160,43 @@ def test_batch_uploads_are_rate_limited_per_account(client, auth, app, demo, mon
     assert _upload(client, data).status_code == 200
     throttled = _upload(client, data)
     assert throttled.status_code == 429 and "查询过于频繁" in throttled.get_data(as_text=True)
+
+
+def test_each_row_counts_against_the_identity_limit(client, auth, app, demo, monkeypatch):
+    # 5 000 name guesses for one ID once took 3.6 s; now the ID's budget ends them.
+    monkeypatch.setitem(app.config, "VERIFY_LIMIT_PER_IDENTITY", "3 per minute")
+    real = demo["verifiable"][0]
+    rows = [[n, f"王{n}", real["id_number"], None] for n in range(1, 6)] + [[6, real["name"], real["id_number"], None]]
+    auth.login("unit_demo")
+    sheet = load_workbook(io.BytesIO(_upload(client, _xlsx(rows)).data)).active
+    verdicts = [row[-2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert verdicts == ["未查到", "未查到", "未查到", "暂不能核验", "暂不能核验", "暂不能核验"]
+    # The public page shares the budget.
+    page = client.post("/verify", data={"csrf_token": csrf_token_of(client, "/verify"), "name": real["name"],
+                                        "id_number": real["id_number"]})
+    assert page.status_code == 429
+
+
+def test_uploaded_text_never_becomes_a_formula_in_the_result(client, auth, demo):
+    from python_calamine import CalamineWorkbook
+
+    hostile = ['=HYPERLINK("http://evil.example","点击")', "@SUM(A1:A9)", "+1-1", "-2+3"]
+    rows = [[n, value, "370102197308291817", value] for n, value in enumerate(hostile, 1)]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["序号", "姓名", "身份证号码", "证书编号"])
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # typed as text by the employer
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("unit_demo")
+    data = _upload(client, buffer.getvalue()).data
+    out = load_workbook(io.BytesIO(data)).active
+    for index, value in enumerate(hostile, start=2):
+        for cell in (out.cell(row=index, column=2), out.cell(row=index, column=4)):
+            assert cell.value == value and cell.data_type == "s" and cell.quotePrefix
+    read = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert [row[1] for row in read[1:]] == hostile

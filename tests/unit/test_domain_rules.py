@@ -162,8 +162,28 @@ def test_length_characters_and_spaces():
     assert codes(r.problems) == [(ERROR, "id_characters")]
     assert "第15位" in r.problems[0].message
     assert codes(check_resident_id("11010519491231002Y").problems) == [(ERROR, "id_characters")]
-    assert codes(check_resident_id("110105 19491231002X").problems) == [(ERROR, "id_inner_space")]
     assert codes(check_resident_id("  ").problems) == [(ERROR, "id_required")]
+
+
+@pytest.mark.parametrize("raw", ["110105 19491231002X", "110105\t19491231002X", "110105\u00a01949 1231\u3000002X",
+                                 " 110105  19491231002x"])
+def test_spaces_inside_an_id_are_removed_with_a_warning(raw):
+    result = check_resident_id(raw)
+    assert result.value == "11010519491231002X"
+    assert codes(result.problems) == [(WARNING, "id_spaces_removed")]
+    assert "11010519491231002X" not in result.problems[0].message
+
+
+def test_spaces_inside_a_passport_number_are_removed_with_a_warning():
+    result = check_id_document("护照", "E1234 5678")
+    assert result.value == "E12345678" and codes(result.problems) == [(WARNING, "id_spaces_removed")]
+
+
+@pytest.mark.parametrize("id_type", ["香港特区护照/港澳居民来往内地通行证", "澳门特区护照/港澳居民来往内地通行证",
+                                     "护照", "港澳台居民居住证", "台湾居民来往大陆通行证"])
+def test_document_types_of_the_rizhao_list_are_recognised(id_type):
+    result = check_id_document(id_type, "H12345678")
+    assert result.ok and result.value == "H12345678"
 
 
 def test_messages_never_contain_the_full_number():

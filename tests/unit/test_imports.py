@@ -38,7 +38,7 @@ def test_rizhao_layout_skips_titles_numbers_example_and_notes(app_ctx, tmp_path)
     report = _check(path)
     assert report.layout == "rizhao12"
     assert report.rows_total == 2 and report.rows_valid == 2
-    assert report.issues == []
+    assert [i["code"] for i in report.issues] == ["example_row"] and report.example_rows == 1
 
 
 def test_problems_carry_the_excel_row_number_and_the_header_text(app_ctx, tmp_path):
@@ -54,8 +54,9 @@ def test_legacy_xls_file_is_read(app_ctx):
     report = _check(FIXTURES / "rizhao_sample.xls", kind="xls")
     assert report.layout == "rizhao12"
     assert report.rows_total == 3 and report.rows_valid == 2
-    # Row 8 writes its date with dots: read, and said back in the template's YYYYMMDD form.
-    assert {(r, c) for r, c, _ in _codes(report)} == {(8, "发证日期"), (9, "证件号码"), (9, "姓名")}
+    # Row 5 is the template's sample row; row 8 writes its date with dots: read, and said back in
+    # the template's YYYYMMDD form.
+    assert {(r, c) for r, c, _ in _codes(report)} == {(5, "证件号码"), (8, "发证日期"), (9, "证件号码"), (9, "姓名")}
 
 
 def test_numeric_id_cell_is_an_error_asking_for_text_format(app_ctx, tmp_path):
@@ -173,7 +174,7 @@ def test_commit_upserts_and_reimport_creates_no_duplicates(app_ctx, tmp_path, de
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == before + 3
     assert again.counts["certificates_updated"] == 3 and again.counts["certificates_inserted"] == 0
-    assert {i["code"] for i in again.issues} == {"cert_will_update", "cert_no_missing"}
+    assert {i["code"] for i in again.issues} == {"example_row", "cert_will_update", "cert_no_missing"}
 
 
 def test_approved_certificate_is_not_overwritten(app_ctx, tmp_path, demo):
@@ -184,7 +185,7 @@ def test_approved_certificate_is_not_overwritten(app_ctx, tmp_path, demo):
                        .where(Certificate.cert_no == rizhao_row(1)[1]))
     db.session.commit()
     report = Importer(org=org).run(path, "xlsx", write=True)
-    assert [i["code"] for i in report.issues] == ["cert_exists"]
+    assert [i["code"] for i in report.issues] == ["example_row", "cert_exists"]
     assert report.rows_imported == 0
     db.session.rollback()
 
@@ -211,8 +212,8 @@ def test_import_by_an_office_waits_in_its_own_review_queue(app_ctx, tmp_path, de
 def test_campaign_window_is_applied(app_ctx, tmp_path):
     rules = ScopeRules(window_start=date(2010, 1, 1), window_end=date(2014, 12, 31))
     report = _check(save(rizhao_workbook([rizhao_row(1)]), tmp_path / "w.xlsx"), rules=rules)
-    assert [i["code"] for i in report.issues] == ["scope_after_window"]
-    assert report.issues[0]["column"] == "发证日期"
+    assert [i["code"] for i in report.issues] == ["example_row", "scope_after_window"]
+    assert report.issues[-1]["column"] == "发证日期"
 
 
 def test_row_cap_is_stated(app_ctx, tmp_path):

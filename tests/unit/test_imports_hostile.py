@@ -1,6 +1,9 @@
 """Hostile or broken uploads end with a clear message, never a crash or a partial import."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import tracemalloc
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -120,7 +123,8 @@ def test_sheet_protection_formulas_and_merged_cells_are_handled(app_ctx, tmp_pat
     sheet.merge_cells(f"K{row}:L{row}")
     report = _run(save(workbook, tmp_path / "f.xlsx"))
     assert report.rows_total == 2 and report.rows_valid == 1
-    assert {(i["row"], i["column"], i["code"]) for i in report.issues} == {(row, "姓名", "name_required")}
+    assert {(i["row"], i["column"], i["code"]) for i in report.issues} == {(row, "姓名", "name_required"),
+                                                                                (5, "证件号码", "example_row")}
 
 
 def test_failed_commit_leaves_nothing_behind(app_ctx, tmp_path, demo):
@@ -169,7 +173,7 @@ def test_large_sheets_are_read_in_pieces_with_the_same_rows(app_ctx, tmp_path, m
     monkeypatch.setattr(reader, "PIECE_ROWS", 3)
     pieces = _run(path)
     assert pieces.rows_total == whole.rows_total == 12
-    assert pieces.issues == whole.issues and pieces.issues[0]["row"] == first_data_row() + 11
+    assert pieces.issues == whole.issues and pieces.issues[-1]["row"] == first_data_row() + 11
 
 
 def test_sheet_starting_below_and_right_of_a1(app_ctx, tmp_path, monkeypatch):
@@ -198,3 +202,103 @@ def test_pieces_of_a_shared_strings_workbook(app_ctx, tmp_path, monkeypatch, fir
     assert whole.layout == pieces.layout == "rizhao12"
     assert pieces.rows_total == whole.rows_total == 10
     assert pieces.issues == whole.issues and [i["row"] for i in pieces.issues] == [11]
+
+
+def _with_part(source, target, member: str, chunks, *, declare: int | None = None):
+    """Copy a workbook with `member` replaced by the streamed `chunks`; `declare` then writes a
+    false uncompressed size into both of the zip's headers for it, as a crafted file would."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != member:
+                zout.writestr(info.filename, zin.read(info))
+        with zout.open(member, "w") as part:
+            for chunk in chunks:
+                part.write(chunk)
+    if declare is not None:
+        data = bytearray(Path(target).read_bytes())
+        with zipfile.ZipFile(target) as archive:
+            offset = archive.getinfo(member).header_offset
+        data[offset + 22:offset + 26] = declare.to_bytes(4, "little")
+        central = data.find(b"PK\x01\x02")
+        while central >= 0:
+            length = int.from_bytes(data[central + 28:central + 30], "little")
+            if data[central + 46:central + 46 + length] == member.encode():
+                data[central + 24:central + 28] = declare.to_bytes(4, "little")
+            central = data.find(b"PK\x01\x02", central + 4)
+        Path(target).write_bytes(bytes(data))
+    return target
+
+
+def _huge_strings(megabytes: int):
+    entry = b"<si><t>aaaaaaaaaaaaaaaaaaaaaaaaa</t></si>"
+    block = entry * (1024 * 1024 // len(entry))
+    yield b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    for _ in range(megabytes):
+        yield block
+    yield b"</sst>"
+
+
+def _sst_workbook(tmp_path):
+    source = tmp_path / "source.xlsx"
+    shared_strings_xlsx(source, "职称证书信息", [RIZHAO_HEADERS, rizhao_row(1)])
+    return source
+
+
+@pytest.mark.parametrize("declare", [None, 4096], ids=["declared", "lying-about-its-size"])
+def test_huge_shared_strings_are_refused_before_any_reader(app_ctx, tmp_path, declare):
+    path = _with_part(_sst_workbook(tmp_path), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                      _huge_strings(reader.MAX_SHARED_STRINGS_BYTES // (1024 * 1024) + 8), declare=declare)
+    assert path.stat().st_size < 2 * 1024 * 1024  # a small upload
+    tracemalloc.start()
+    try:
+        with pytest.raises(WorkbookError) as caught:
+            reader.check_xlsx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.code == "part_too_large"
+    assert "共享字符串部分过大" in caught.value.message and "64MB" in caught.value.message
+    assert peak < 16 * 1024 * 1024  # a few megabyte-sized pieces, never the part
+
+
+def test_importing_a_shared_strings_bomb_keeps_the_process_small(tmp_path):
+    # A fresh process, so its peak resident size (calamine allocates outside Python's tracing)
+    # is this file's alone: the 390 MB table once took the server 1.9 GB. VmHWM, not
+    # ru_maxrss, which Linux carries over from the parent (this test run) across exec.
+    path = _with_part(_sst_workbook(tmp_path), tmp_path / "bomb.xlsx", "xl/sharedStrings.xml",
+                      _huge_strings(200), declare=4096)
+    script = (
+        "import re\n"
+        "from portal.imports.reader import WorkbookError, find_data_sheet\n"
+        "try:\n"
+        f"    find_data_sheet(__import__('pathlib').Path({str(path)!r}), 'xlsx')\n"
+        "except WorkbookError as exc:\n"
+        "    print(exc.code)\n"
+        "print(int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    code, peak_mb = result.stdout.split()
+    assert code == "part_too_large"
+    assert int(peak_mb) < 150, result.stdout
+
+
+def test_shared_strings_with_too_many_entries(app_ctx, tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS", 1000)
+    path = _with_part(_sst_workbook(tmp_path), tmp_path / "many.xlsx", "xl/sharedStrings.xml",
+                      [b"<sst>", b"<si/>" * 1001, b"</sst>"])
+    error = _error(path)
+    assert error.code == "part_too_many_entries" and "共享字符串条目超过1000个" in error.message
+
+
+def test_styles_are_capped_by_size_and_entries(app_ctx, tmp_path, monkeypatch):
+    source = save(rizhao_workbook([rizhao_row(1)]), tmp_path / "s.xlsx")
+    monkeypatch.setattr(reader, "MAX_STYLES", 500)
+    many = _with_part(source, tmp_path / "many.xlsx", "xl/styles.xml",
+                      [b"<styleSheet><cellXfs>", b'<xf numFmtId="0"/>' * 501, b"</cellXfs></styleSheet>"])
+    assert _error(many).code == "part_too_many_entries"
+    monkeypatch.setattr(reader, "MAX_STYLES_BYTES", 1024 * 1024)
+    big = _with_part(source, tmp_path / "big.xlsx", "xl/styles.xml",
+                     [b"<styleSheet>", b" " * (2 * 1024 * 1024), b"</styleSheet>"], declare=100)
+    error = _error(big)
+    assert error.code == "part_too_large" and "样式部分过大" in error.message
+    assert _run(source).rows_total == 1  # the workbook as saved passes
