@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
-from portal.audit import verify_chain
+from portal.audit import verify_chain, write_checkpoint
 from portal.clock import CHINA
 from portal.domain.workdays import working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, status_label
@@ -26,8 +26,8 @@ from portal.models import (Campaign, Certificate, ImportJob, InternalNotice, Job
 from portal.models._types import utcnow
 from portal.notices.services import entry_states
 from portal.notices.workdays import load_overrides
-from portal.workflow import DEADLINE_LEVELS
 from portal.stats.cube import ensure_fresh
+from portal.workflow import DEADLINE_LEVELS
 
 REMIND_WORKING_DAYS = 3
 DETAIL_MAX = 2000
@@ -143,6 +143,13 @@ def audit_verify(now: datetime) -> Outcome:
     return Outcome("problem", f"已核验{checked}条留痕，发现{len(problems)}处问题：" + "；".join(lines[:5]))
 
 
+def audit_checkpoint(now: datetime) -> Outcome:
+    """Anchor every chain's head in a signed file outside the database, so that a deleted tail
+    or a chain rewritten since is found by the next check."""
+    checkpoint = write_checkpoint()
+    return Outcome("ok", f"已写入检查点 #{checkpoint['id']}：{len(checkpoint['heads'])} 条链，{checkpoint['entries']} 条留痕")
+
+
 # --- old import files ---------------------------------------------------------------------------------
 
 def remove_old_import_files(now: datetime) -> Outcome:
@@ -176,6 +183,7 @@ SCHEDULE: list[tuple[Callable[[datetime], Outcome], str, str]] = [
     (close_notices, "5 0 * * *", "每天 00:05 关闭期满的公示和截止的通知，并通知发布单位"),
     (deadline_reminders, "0 8 * * *", "每天 08:00 发送截止前3个工作日和截止当天的提醒"),
     (audit_verify, "30 2 * * *", "每天 02:30 核验审核留痕哈希链，有问题时通知系统管理员"),
+    (audit_checkpoint, "0 * * * *", "每小时整点 把各留痕链的链尾写入数据库之外的签名检查点"),
     (remove_old_import_files, "0 3 * * *", "每天 03:00 删除超过保留期限的导入文件和标注副本"),
     (refresh_statistics, "*/10 * * * *", "每10分钟 更新统计分析的汇总数据"),
 ]
@@ -184,6 +192,7 @@ JOB_LABELS = {
     "close_notices": "关闭期满公示",
     "deadline_reminders": "截止提醒",
     "audit_verify": "留痕核验",
+    "audit_checkpoint": "留痕检查点",
     "remove_old_import_files": "清理导入文件",
     "refresh_statistics": "更新统计数据",
 }

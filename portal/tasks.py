@@ -7,18 +7,21 @@ of them; the worker runs each task in a child process whose address space is cap
 
 Tasks receive ids and plain values, never ORM objects, and run inside an application context
 of the worker's app. With TASKS_IMMEDIATE (the tests) a task runs at once where it is enqueued.
-Periodic tasks go here as well, with `@huey.periodic_task(crontab(...))`.
+The schedule of portal.scheduled (closing notices, reminders, the trail's check and
+checkpoints, clean-up, statistics) runs here too: the worker registers one periodic task per
+entry, its cron expression read in China time.
 """
 from __future__ import annotations
 
 import logging
 import resource
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 import click
 from flask import Flask, current_app, has_app_context
-from huey import Huey
+from huey import Huey, crontab
 from huey.exceptions import HueyException
 from huey.storage import RedisStorage, SqliteStorage
 from redis import ConnectionPool
@@ -109,6 +112,42 @@ def verify_batch(token: str, requester: dict) -> None:
         batch.run(token, requester)
 
 
+def china_crontab(expression: str) -> Callable[[datetime], bool]:
+    """A cron expression ("minute hour day month weekday") read in China time. Huey hands the
+    validator the time in UTC (naive), whatever the machine's zone."""
+    matches = crontab(*expression.split())
+
+    def validate(moment: datetime) -> bool:
+        from portal.clock import in_china
+
+        return matches(in_china(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).replace(tzinfo=None))
+
+    return validate
+
+
+def register_schedule() -> list[str]:
+    """One periodic task per entry of portal.scheduled.SCHEDULE; returns their names."""
+    from portal import scheduled
+
+    names, registered = [], {task.name for task in huey._registry.periodic_tasks}
+    for job, expression, _ in scheduled.SCHEDULE:
+        name = f"scheduled.{job.__name__}"
+        if name not in registered:
+            huey.periodic_task(china_crontab(expression), name=name)(_scheduled_runner(job))
+        names.append(name)
+    return names
+
+
+def _scheduled_runner(job) -> Callable[[], None]:
+    def run_scheduled() -> None:
+        from portal import scheduled
+
+        with flask_app().app_context():
+            scheduled.run(job)
+
+    return run_scheduled
+
+
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space; children (the worker processes) inherit the cap."""
     if megabytes > 0:
@@ -118,17 +157,20 @@ def limit_memory(megabytes: int) -> None:
 
 @click.command("worker")
 @click.option("--workers", type=int, default=None, help="worker processes (default WORKER_PROCESSES)")
-def worker_command(workers: int | None) -> None:
-    """Run queued imports and batch checks until stopped (Ctrl-C or SIGTERM)."""
+@click.option("--no-schedule", is_flag=True, help="leave the scheduled jobs to another worker (several machines)")
+def worker_command(workers: int | None, no_schedule: bool) -> None:
+    """Run queued imports and batch checks, and the scheduled jobs, until stopped (Ctrl-C or SIGTERM)."""
     global _app
     app = _app = current_app._get_current_object()
     configure(app.config)
     if huey.immediate:
         raise click.ClickException("TASKS_IMMEDIATE is set: tasks run where they are queued, no worker needed")
     limit_memory(app.config["WORKER_MEMORY_MB"])
+    if not no_schedule:
+        register_schedule()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(name)s %(levelname)s %(message)s")
     click.echo(f"任务队列：{'Redis' if app.config.get('REDIS_URL') else app.config['TASK_QUEUE_PATH']}；"
                f"每个进程内存上限 {app.config['WORKER_MEMORY_MB']} MB")
     # Worker processes: one that dies (say, out of memory inside calamine) is replaced.
     huey.create_consumer(workers=workers or app.config["WORKER_PROCESSES"], worker_type="process",
-                         check_worker_health=True, health_check_interval=5).run()
+                         check_worker_health=True, health_check_interval=5, periodic=not no_schedule).run()

@@ -32,12 +32,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-# Reinstall only when pyproject.toml changed since the last successful install.
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+# constraints.txt pins the whole resolved set (regenerate with scripts/lock.sh after changing
+# pyproject.toml); the install is redone only when either file changes.
+stamp="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   log "installing Python packages"
   "$VENV/bin/python" -m pip install -q --upgrade pip 2>/dev/null
-  "$VENV/bin/python" -m pip install -q -e '.[dev]' 2>&1 | grep -v -E "^WARNING: Location|BuildBackendWarning|^\s*!!|^\s*\*+|Please be careful|name as your package|take precedence|with strategy|^\s*$" || true
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[dev]' 2>&1 | grep -v -E "^WARNING: Location|BuildBackendWarning|^\s*!!|^\s*\*+|Please be careful|name as your package|take precedence|with strategy|^\s*$" || true
   "$VENV/bin/python" -c "import portal, flask, weasyprint, pyhanko, playwright" 
   rm -f "$VENV"/.installed-*
   touch "$stamp"
