@@ -11,9 +11,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 PUBLIC = ["/", "/verify", "/notices", "/notices/1", "/documents/verify", "/notices/objections/receipt", "/login",
-          "/v/" + "Q" * 43]
-COMMON = ["/home", "/certificates", "/letters"]
-REVIEWER = ["/review/", "/review/?status=all", "/notices/manage", "/excel/import"]
+          "/v/" + "Q" * 43, "/stats/public"]
+COMMON = ["/home", "/certificates", "/letters", "/messages/", "/account/password", "/account/logins"]
+REVIEWER = ["/review/", "/review/?status=all", "/notices/manage", "/excel/import", "/oplog", "/accounts",
+            "/stats/", "/internal-notices/"]
 ROLES = {
     "person_demo": COMMON + ["/entry/", "/verify/history"],
     "unit_demo": COMMON + REVIEWER + ["/entry/staff", "/entry/staff/accounts", "/verify/batch"],
