@@ -2,14 +2,14 @@
 import secrets
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from portal import scheduled
 from portal.domain.workdays import working_days_between
 from portal.extensions import db
 from portal.models import (AuditEntry, Campaign, CampaignDeadline, ImportJob, InternalNotice, JobRun, Message,
                            NoticeEntry, NoticeRecipient, PublicNotice)
-from tests.conftest import csrf_token_of
+from tests.conftest import csrf_token_of, tamper
 from tests.http.test_review import _new_cert, _org, _submit, _user
 
 CHINA = timezone(timedelta(hours=8))
@@ -123,8 +123,7 @@ def test_audit_verify_reports_a_broken_trail_to_administrators(app, demo):
         clean = scheduled.run(scheduled.audit_verify, NOW)
         assert clean.outcome == "ok" and _messages("admin", "audit") == []
         entry_id = db.session.scalar(select(AuditEntry.id).where(AuditEntry.object_id == cert_id))
-        db.session.execute(text("UPDATE audit_entries SET reason = '改过' WHERE id = :id"), {"id": entry_id})
-        db.session.commit()
+        tamper("UPDATE audit_entries SET reason = '改过' WHERE id = :id", id=entry_id)
         broken = scheduled.run(scheduled.audit_verify, NOW)
         assert broken.outcome == "problem" and f"留痕 #{entry_id}" in broken.detail
         scheduled.run(scheduled.audit_verify, NOW)
