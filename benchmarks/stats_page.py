@@ -76,7 +76,8 @@ def spread(units: int) -> None:
             org.path = f"{parent.path}{org.id}/"
         db.session.commit()
         db.session.execute(text("""
-            UPDATE certificates c SET org_id = u.id, unit_region_code = u.region_code, updated_at = now()
+            UPDATE certificates c SET org_id = u.id, unit_region_code = u.region_code,
+                updated_at = now() - interval '1 day'
             FROM (SELECT id, region_code, row_number() OVER (ORDER BY id) - 1 AS k
                   FROM organizations WHERE code LIKE 'BENCH-U%') u
             WHERE u.k = c.id % :units"""), {"units": units})
