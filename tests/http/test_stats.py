@@ -2,17 +2,16 @@
 import io
 import json
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
-from datetime import timedelta
-
 from sqlalchemy import select, update
 
+from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, Organization, StatCell
 from portal.models._types import utcnow
-from portal.domain.workflow import STATUSES
 from portal import workflow as services
 from tests.http.test_review import _approve_as, _new_cert, _org, _submit, _user
 
