@@ -8,6 +8,7 @@ Verifiers trust the CA certificate, which is downloadable from the portal.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -234,6 +235,15 @@ def load_signer(pkcs12_bytes: bytes, passphrase: bytes) -> signers.SimpleSigner:
     Raises SigningError (Chinese message) on a wrong passphrase or a file that is not
     a PKCS#12 archive holding a key and a certificate.
     """
+    return _signer(bytes(pkcs12_bytes), bytes(passphrase))
+
+
+# Opening the archive (key derivation and decryption) was about a twentieth of a signed letter;
+# signing many documents for one organisation now opens its archive once per process. The key is
+# the archive itself, so a new or re-encrypted credential is opened afresh. A signer holds no
+# state between signatures. Failures are not cached (lru_cache does not keep exceptions).
+@functools.lru_cache(maxsize=64)
+def _signer(pkcs12_bytes: bytes, passphrase: bytes) -> signers.SimpleSigner:
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 

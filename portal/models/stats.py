@@ -56,7 +56,8 @@ class StatMargin(db.Model):
     The full cube keeps a row per unit and combination, so a province of many employers holds
     hundreds of thousands of cells; an office's unfiltered page only needs each dimension's
     totals per region, a few thousand rows. Dimension "org" holds one row per unit (its total),
-    for the breakdown by subordinate body.
+    for the breakdown by subordinate body; "org_series", "org_level" and "org_review_year" one
+    per unit and value, for that breakdown on a page narrowed by one of them.
     """
 
     __tablename__ = "stat_margins"
@@ -66,9 +67,9 @@ class StatMargin(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16))
     value: Mapped[str | None] = mapped_column(String(64))
-    org_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org" dimension
+    org_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org…" dimensions
     unit_region_code: Mapped[str | None] = mapped_column(String(6))
-    committee_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org" dimension
+    committee_id: Mapped[int | None] = mapped_column(Integer)  # only in the "org…" dimensions
     count: Mapped[int] = mapped_column(Integer)
 
 

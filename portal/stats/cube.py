@@ -3,19 +3,23 @@
 Three tables of certificate counts, from fine to coarse: `StatCell` per unit and combination of
 dimensions (for departments, units and any narrowing to an organisation), `StatRegionCell` per
 region and combination (an office's filtered page), `StatMargin` per region and single dimension
-(an office's unfiltered page). They are rebuilt in the database with INSERT … SELECT … GROUP BY
-whenever the newest certificate id or change time moves; each is a single index probe, as is the
-newest trail entry, so an unchanged database costs three lookups per page. The trail is append-only, so review steps are
-added to `StatFlow` incrementally: only entries newer than the last one counted are read.
-Certificates are never deleted (they are revoked), which is why id and change time suffice.
+(an office's unfiltered page), plus per unit its total and its totals by series, level and year
+(the table of subordinate bodies on an office's page narrowed by one of those). They are built in
+the database with INSERT … SELECT … GROUP BY whenever the newest certificate id or change time
+moves; each is a single index probe, as is the newest trail entry, so an unchanged database costs
+three lookups per page. After a change only the units whose certificates changed since the last
+build (found through the index on `updated_at`) and the regions they are in are redone.
+The trail is append-only, so review steps are added to `StatFlow` incrementally: only entries
+newer than the last one counted are read. Certificates are never deleted (they are revoked),
+which is why id and change time suffice.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import String, cast, delete, func, insert, literal, select
+from sqlalchemy import String, cast, delete, false, func, insert, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from portal.clock import CHINA
@@ -31,12 +35,23 @@ MARGIN_DIMENSIONS = ("status", "series", "level", "review_year", "obtain_method"
 _REGION_COLUMNS = ("unit_region_code", *MARGIN_DIMENSIONS)
 
 
+# Part of the fingerprint: a build by an older recipe (other tables or rows) is rebuilt whole.
+CUBE_VERSION = "v2"
+# The unit totals the office pages narrow with one filter: one row per unit and value.
+ORG_DIMENSIONS = {"org": None, "org_series": "series", "org_level": "level", "org_review_year": "review_year"}
+# Changes are looked for from this long before the newest change last counted, so that a
+# transaction that committed after a build, with a change time before it, is still counted.
+REVISIT = timedelta(minutes=5)
+# Beyond this many changed units a whole rebuild is as cheap as redoing them one by one.
+PARTIAL_UNITS_MAX = 500
+
+
 def _fingerprint() -> tuple[str, int]:
     last_id = db.session.scalar(select(func.max(Certificate.id))) or 0
     last_change = db.session.scalar(select(func.max(Certificate.updated_at)))
     last_step = db.session.scalar(select(func.max(AuditEntry.id))) or 0
-    stamp = last_change.replace(tzinfo=None).isoformat() if last_change else "-"
-    return f"{last_id}|{stamp}", last_step
+    stamp = _aware(last_change).isoformat() if last_change else "-"
+    return f"{CUBE_VERSION}|{last_id}|{stamp}", last_step
 
 
 def _state(lock: bool) -> StatState | None:
@@ -72,7 +87,7 @@ def ensure_fresh(max_age: float | None = None) -> datetime:
     if state.fingerprint != wanted:
         old_cells, _, old_steps = state.fingerprint.rpartition("|")
         if old_cells != cells_mark:
-            _rebuild_cells()
+            _update_cells(old_cells)
         _add_flows(int(old_steps) if old_steps.isdigit() else 0, steps_mark)
         state.fingerprint = wanted
         state.built_at = utcnow()
@@ -80,30 +95,78 @@ def ensure_fresh(max_age: float | None = None) -> datetime:
     return state.built_at
 
 
-def _rebuild_cells() -> None:
-    db.session.execute(delete(StatCell))
+def _update_cells(old_mark: str) -> None:
+    """Redo the cells of the units whose certificates changed since the build marked `old_mark`,
+    or all of them when that build is of another recipe, too many units changed, or the counts
+    then disagree with the table (a certificate moved to another unit leaves its old unit's cells
+    counting it: only a whole rebuild finds the unit it left)."""
+    version, _, rest = old_mark.partition("|")
+    last_id, _, stamp = rest.partition("|")
+    if version != CUBE_VERSION or not last_id.isdigit() or stamp in ("", "-"):
+        _rebuild_cells(None)
+        return
+    since = datetime.fromisoformat(stamp) - REVISIT
+    changed = set(db.session.scalars(select(Certificate.org_id).where(
+        (Certificate.id > int(last_id)) | (Certificate.updated_at >= since)).distinct()
+        .limit(PARTIAL_UNITS_MAX + 1)))
+    if len(changed) > PARTIAL_UNITS_MAX:
+        _rebuild_cells(None)
+        return
+    _rebuild_cells(changed)
+    counted = db.session.scalar(select(func.sum(StatCell.count))) or 0
+    if counted != db.session.scalar(select(func.count()).select_from(Certificate)):
+        _rebuild_cells(None)
+
+
+def _among(column, values: set | None):
+    """`column` is one of `values` (None among them matches NULL); everything when `values` is None."""
+    if values is None:
+        return true()
+    known = [value for value in values if value is not None]
+    condition = column.in_(known) if known else false()
+    return or_(condition, column.is_(None)) if None in values else condition
+
+
+def _rebuild_cells(units: set | None) -> None:
+    """Rebuild the cells of `units` (org ids) and of the regions they are in; all cells if None."""
+    regions = None
+    if units is not None:
+        regions = set(db.session.scalars(select(StatCell.unit_region_code).where(
+            _among(StatCell.org_id, units)).distinct()))
+    db.session.execute(delete(StatCell).where(_among(StatCell.org_id, units)))
     columns = [getattr(Certificate, name) for name in _CELL_COLUMNS]
     db.session.execute(insert(StatCell).from_select(
         [*_CELL_COLUMNS, "count"],
-        select(*columns, func.count()).group_by(*columns)))
+        select(*columns, func.count()).where(_among(Certificate.org_id, units)).group_by(*columns)))
+    if units is not None:
+        regions |= set(db.session.scalars(select(StatCell.unit_region_code).where(
+            _among(StatCell.org_id, units)).distinct()))
     # The coarser tables are summed from the cube just built, not from the certificates again.
-    db.session.execute(delete(StatRegionCell))
+    db.session.execute(delete(StatRegionCell).where(_among(StatRegionCell.unit_region_code, regions)))
     region_columns = [getattr(StatCell, name) for name in _REGION_COLUMNS]
     db.session.execute(insert(StatRegionCell).from_select(
         [*_REGION_COLUMNS, "count"],
-        select(*region_columns, func.sum(StatCell.count)).group_by(*region_columns)))
-    db.session.execute(delete(StatMargin))
+        select(*region_columns, func.sum(StatCell.count)).where(_among(StatCell.unit_region_code, regions))
+        .group_by(*region_columns)))
+    db.session.execute(delete(StatMargin).where(StatMargin.dimension.in_(MARGIN_DIMENSIONS),
+                                                _among(StatMargin.unit_region_code, regions)))
     for dimension in MARGIN_DIMENSIONS:
         value = cast(getattr(StatRegionCell, dimension), String)
         db.session.execute(insert(StatMargin).from_select(
             ["dimension", "value", "unit_region_code", "count"],
             select(literal(dimension), value, StatRegionCell.unit_region_code, func.sum(StatRegionCell.count))
+            .where(_among(StatRegionCell.unit_region_code, regions))
             .group_by(value, StatRegionCell.unit_region_code)))
-    db.session.execute(insert(StatMargin).from_select(
-        ["dimension", "org_id", "unit_region_code", "committee_id", "count"],
-        select(literal("org"), StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id,
-               func.sum(StatCell.count))
-        .group_by(StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id)))
+    db.session.execute(delete(StatMargin).where(StatMargin.dimension.in_(ORG_DIMENSIONS),
+                                                _among(StatMargin.org_id, units)))
+    for dimension, source in ORG_DIMENSIONS.items():
+        value = cast(getattr(StatCell, source), String) if source else literal(None, String)
+        db.session.execute(insert(StatMargin).from_select(
+            ["dimension", "value", "org_id", "unit_region_code", "committee_id", "count"],
+            select(literal(dimension), value, StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id,
+                   func.sum(StatCell.count))
+            .where(_among(StatCell.org_id, units))
+            .group_by(value, StatCell.org_id, StatCell.unit_region_code, StatCell.committee_id)))
 
 
 def _china_day(moment: datetime):

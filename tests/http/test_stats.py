@@ -2,13 +2,16 @@
 import io
 import json
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from portal.domain.workflow import STATUSES
 from portal.extensions import db
 from portal.models import Certificate, Organization, StatCell
+from portal.models._types import utcnow
 from portal import workflow as services
 from tests.http.test_review import _approve_as, _new_cert, _org, _submit, _user
 
@@ -27,7 +30,6 @@ def test_export_by_status_equals_the_demo_command_json_for_the_province(client, 
     status_counts = json.loads(result.output)["status_counts"]
     auth.login("province_demo")
     _, rows = _sheet(client)
-    from portal.domain.workflow import STATUSES
     assert rows[0] == ["状态", "证书数"]
     assert rows[1:-1] == [[STATUSES[s], n] for s, n in status_counts.items()]
     assert rows[-1] == ["合计", sum(status_counts.values())] and rows[-1][1] == 150
@@ -201,7 +203,9 @@ def test_junior_sublevels_count_as_junior(client, auth, app, demo):
     assert dict(map(tuple, after[1:-1]))["初级"] == dict(map(tuple, before[1:-1]))["初级"] + 2
 
 
-@pytest.mark.parametrize("narrowing", ["", "&level=中级", "&series=health_technician&year_from=2012&year_to=2018"])
+@pytest.mark.parametrize("narrowing", ["", "&level=中级", "&level=初级", "&series=health_technician",
+                                       "&year_from=2012&year_to=2018", "&year_to=2015",
+                                       "&series=health_technician&year_from=2012&year_to=2018"])
 def test_the_office_tables_by_region_agree_with_the_cube_by_unit(client, auth, app, demo, narrowing):
     """An office reads per-region margins (unfiltered) or the region cube (filtered); narrowed to
     its own organisation, the cube by unit. Over the same records they must agree."""
@@ -214,3 +218,68 @@ def test_the_office_tables_by_region_agree_with_the_cube_by_unit(client, auth, a
         rows = lambda book: sorted(book[title].iter_rows(values_only=True), key=str)  # noqa: E731
         assert rows(by_region) == rows(by_unit), title
     assert by_region["按状态"]["B11"].value > 0
+
+
+def _age_certificates(app, sparing: str) -> int:
+    """Date every certificate's last change two days back, as in a database that is not brand new,
+    but one, outside `sparing` (an organisation code), a day back; return that one's unit. The cube
+    looks again at changes from shortly before the newest one it counted, so that unit is redone
+    with any later change."""
+    with app.app_context():
+        db.session.execute(update(Certificate).values(updated_at=utcnow() - timedelta(days=2)))
+        last = db.session.scalar(select(Certificate).where(Certificate.org_id != _org(sparing).id))
+        last.updated_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        return last.org_id
+
+
+def _cells_by_org(app) -> dict:
+    with app.app_context():
+        rows = db.session.execute(select(StatCell.org_id, StatCell.id)).all()
+    cells: dict = {}
+    for org_id, cell_id in rows:
+        cells.setdefault(org_id, set()).add(cell_id)
+    return cells
+
+
+def test_a_change_redoes_only_the_cells_of_the_units_it_touched(client, auth, app, demo):
+    recent = _age_certificates(app, sparing="DG-RMYY")
+    auth.login("province_demo")
+    _, before = _sheet(client)
+    cells = _cells_by_org(app)
+    with app.app_context():
+        changed = db.session.scalar(select(Certificate).where(Certificate.org_id == _org("DG-RMYY").id))
+        changed.status = "revoked" if changed.status != "revoked" else "approved"
+        db.session.commit()
+    _, after = _sheet(client)
+    kept = _cells_by_org(app)
+    with app.app_context():
+        untouched = set(cells) - {recent, _org("DG-RMYY").id}
+    assert untouched and all(kept[org] == cells[org] for org in untouched), "other units' cells kept as built"
+    assert after[-1][1] == before[-1][1]
+    with app.app_context():
+        truth = dict(db.session.execute(select(Certificate.status, db.func.count()).group_by(Certificate.status)).all())
+    assert {row[0]: row[1] for row in after[1:-1]} == {label: truth.get(key, 0) for key, label in STATUSES.items()}
+
+
+def test_a_certificate_moved_to_another_unit_leaves_no_count_behind(client, auth, app, demo):
+    _age_certificates(app, sparing="DG-RMYY")
+    with app.app_context():
+        city = _org("RZ-ZGB").id
+    auth.login("city_demo")
+    _sheet(client)
+    with app.app_context():
+        source, target = _org("DG-RMYY"), _org("DG-ZGB")
+        source_id = source.id
+        cert = db.session.scalar(select(Certificate).where(Certificate.org_id == source_id))
+        cert.org_id, cert.unit_region_code = target.id, target.region_code
+        db.session.commit()
+    by_region, _ = _sheet(client, "by=org")
+    by_unit, _ = _sheet(client, f"by=org&org={city}")
+    assert sorted(by_region["按下级单位"].iter_rows(values_only=True), key=str) == \
+        sorted(by_unit["按下级单位"].iter_rows(values_only=True), key=str)
+    with app.app_context():
+        counted = db.session.scalar(select(db.func.sum(StatCell.count)))
+        assert counted == db.session.scalar(select(db.func.count()).select_from(Certificate))
+        assert db.session.scalar(select(db.func.sum(StatCell.count)).where(StatCell.org_id == source_id)) == \
+            db.session.scalar(select(db.func.count()).select_from(Certificate).where(Certificate.org_id == source_id))

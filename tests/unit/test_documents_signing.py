@@ -133,6 +133,13 @@ def test_load_signer_reports_bad_passphrase_or_file(org_p12, data, passphrase):
         load_signer(org_p12 if data == "p12" else data, passphrase)
 
 
+def test_signer_is_opened_once_per_archive_and_passphrase(org_p12):
+    assert load_signer(org_p12, PASSPHRASE) is load_signer(bytearray(org_p12), PASSPHRASE)
+    # The passphrase is part of the key: an archive opened once is not opened by a wrong one.
+    with pytest.raises(SigningError, match="口令错误"):
+        load_signer(org_p12, b"wrong passphrase")
+
+
 def test_signed_pdf_is_valid_for_pdfsig(signed_letter, tmp_path):
     report = pdfsig(tmp_path, signed_letter)
     assert "Signature Validation: Signature is Valid." in report
