@@ -65,6 +65,12 @@ ACTIONS = {
     "signing_credential_set": "设置签章证书",
     "issue_api_key": "签发核验接口密钥",
     "revoke_api_key": "吊销核验接口密钥",
+    # annual evaluation
+    "evaluation_plan_create": "新建评审部署",
+    "evaluation_plan_update": "修改评审部署",
+    "evaluation_plan_publish": "发布评审部署",
+    "evaluation_checklist_add": "增加申报材料清单项",
+    "evaluation_checklist_remove": "删除申报材料清单项",
 }
 
 # The kinds of object the trail's entries are about.
@@ -82,6 +88,7 @@ OBJECTS = {
     "code_item": "代码表",
     "workday_table": "工作日表",
     "api_key": "核验接口密钥",
+    "evaluation_plan": "年度评审部署",
 }
 
 # Coded attributes whose labels are fixed in code, by attribute name.

@@ -1,0 +1,59 @@
+"""Rules of the yearly evaluation plan (portal/domain/evaluation.py)."""
+from datetime import date
+
+from portal.domain.evaluation import STAGES, PlanInput, checklist_item_problems, plan_problems
+
+
+def _stages(**changes):
+    base = {
+        "application": (date(2027, 6, 1), date(2027, 6, 30)),
+        "unit_review": (date(2027, 7, 1), date(2027, 7, 20)),
+        "department_review": (date(2027, 7, 21), date(2027, 8, 10)),
+        "committee": (date(2027, 9, 1), date(2027, 9, 30)),
+        "result_notice": (date(2027, 10, 8), date(2027, 10, 14)),
+        "confirmation": (date(2027, 10, 15), date(2027, 11, 15)),
+    }
+    return base | changes
+
+
+def _plan(**changes):
+    values = dict(org_id=1, year=2027, title="2027年度工程系列职称评审工作的通知", series="engineering",
+                  levels=["中级"], committee_id=5, pass_rate=30, deployment_text="正文", stages=_stages())
+    return PlanInput(**(values | changes))
+
+
+def _codes(problems):
+    return [p.code for p in problems]
+
+
+def test_a_complete_plan_has_no_problems():
+    assert plan_problems(_plan()) == []
+
+
+def test_every_stage_needs_both_dates():
+    stages = _stages()
+    del stages["committee"]
+    problems = plan_problems(_plan(stages=stages))
+    assert _codes(problems) == ["stage_missing"]
+    assert STAGES["committee"] in problems[0].message
+
+
+def test_a_stage_cannot_end_before_it_starts_nor_start_before_the_previous_stage():
+    problems = plan_problems(_plan(stages=_stages(unit_review=(date(2027, 5, 20), date(2027, 5, 10)))))
+    assert set(_codes(problems)) == {"stage_reversed", "stage_order"}
+
+
+def test_pass_rate_is_a_percentage_and_levels_and_committee_are_required():
+    problems = plan_problems(_plan(pass_rate=0, levels=[], committee_id=None))
+    assert set(_codes(problems)) == {"pass_rate_range", "levels_required", "committee_required"}
+    assert "通过率上限" in next(p.message for p in problems if p.code == "pass_rate_range")
+
+
+def test_application_starts_within_the_plan_year():
+    assert "stage_year" in _codes(plan_problems(_plan(year=2026)))
+
+
+def test_checklist_items_belong_to_a_level_of_the_plan():
+    assert _codes(checklist_item_problems("正高级", "required", "申报表", ["中级"])) == ["level_not_in_plan"]
+    assert _codes(checklist_item_problems("中级", "maybe", " ", ["中级"])) == ["requirement_unknown", "name_required"]
+    assert checklist_item_problems("中级", "online", "学历证书（学信网可查的免交）", ["中级"]) == []
