@@ -71,6 +71,11 @@ ACTIONS = {
     "evaluation_plan_publish": "发布评审部署",
     "evaluation_checklist_add": "增加申报材料清单项",
     "evaluation_checklist_remove": "删除申报材料清单项",
+    "evaluation_apply_create": "新建职称申报",
+    "evaluation_apply_update": "修改职称申报",
+    "evaluation_apply_material": "上传申报材料",
+    "evaluation_apply_achievement": "增加业绩成果",
+    "evaluation_apply_submit": "提交申报（承诺真实）",
 }
 
 # The kinds of object the trail's entries are about.
@@ -89,6 +94,7 @@ OBJECTS = {
     "workday_table": "工作日表",
     "api_key": "核验接口密钥",
     "evaluation_plan": "年度评审部署",
+    "evaluation_application": "职称申报",
 }
 
 # Coded attributes whose labels are fixed in code, by attribute name.

@@ -1,16 +1,16 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal import clock
+from portal import clock, uploads
 from portal.access import get_scoped_or_404
 from portal.documents.plan_pdf import PlanDocument, build_plan_pdf
-from portal.domain.evaluation import REQUIREMENTS, STAGES
-from portal.evaluation import services
-from portal.evaluation.forms import ChecklistItemForm, PlanForm
+from portal.domain.evaluation import ACHIEVEMENT_KINDS, REQUIREMENTS, STAGES
+from portal.evaluation import applications, services
+from portal.evaluation.forms import ApplicationForm, ChecklistItemForm, PlanForm
 from portal.extensions import db, limiter
-from portal.models import EvaluationPlan
+from portal.models import Application, EvaluationPlan, Person
 from portal.notices.forms import choices
-from portal.workflow import trail
+from portal.workflow import COMMITMENT_TEXT, WorkflowError, trail
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -165,3 +165,138 @@ def public_pdf(plan_id: int):
     response = current_app.response_class(build_plan_pdf(doc), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=deployment-{plan.id}.pdf"
     return response
+
+
+# ---------------------------------------------------------------- applications (申报)
+
+
+def _person_required():
+    if current_user.role != "person" or current_user.person_id is None:
+        abort(403)
+
+
+def _application_form(person, plan, obj=None) -> ApplicationForm:
+    form = ApplicationForm(obj=obj)
+    form.level.choices = choices((level, level) for level in plan.level_list)
+    form.current_certificate_id.choices = choices(
+        [("", "（不选择，在下方填写）")] + [(str(c.id), f"{c.level} {c.title_name}（证书编号 {c.cert_no or '无'}）")
+                                         for c in applications.approved_certificates(person)])
+    form.education.choices = choices([("", "请选择")] + services.code_choices("education"))
+    if obj is not None and request.method == "GET" and obj.current_certificate_id:
+        form.current_certificate_id.data = str(obj.current_certificate_id)
+    return form
+
+
+def _application_page(app, form, problems=(), loose=()):
+    return render_template(
+        "evaluation/application.html", app=app, plan=app.plan, form=form,
+        editable=applications.edit_refusal(app, current_user) is None, checklist=applications.checklist_status(app),
+        slots=applications.SLOTS, slot_files={m.slot: m for m in app.materials if m.slot},
+        achievement_kinds=ACHIEVEMENT_KINDS, problems=problems, loose=loose,
+        commitment=COMMITMENT_TEXT, history=trail("evaluation_application", app.id))
+
+
+@bp.get("/apply")
+@login_required
+def apply_index():
+    _person_required()
+    person = db.session.get(Person, current_user.person_id)
+    return render_template("evaluation/apply_index.html", plans=applications.open_plans(person),
+                           mine=applications.my_applications(current_user), series_name=services.series_name)
+
+
+@bp.route("/apply/<int:plan_id>", methods=["GET", "POST"])
+@login_required
+def apply_new(plan_id: int):
+    _person_required()
+    person = db.session.get(Person, current_user.person_id)
+    plan = next((p for p in applications.open_plans(person) if p.id == plan_id), None)
+    if plan is None:
+        abort(404)
+    form = _application_form(person, plan)
+    loose = []
+    if form.validate_on_submit():
+        values = form.values()
+        problems = applications.check_draft(plan, person, values)
+        if not problems:
+            app = applications.create(plan, person, values, current_user)
+            flash("已保存申报草稿，请上传清单材料后提交单位审核。", "success")
+            return redirect(url_for("evaluation.application", application_id=app.id))
+        loose = form.attach(problems)
+    return render_template("evaluation/apply_new.html", plan=plan, form=form, loose=loose,
+                           series_name=services.series_name)
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def application(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    form = _application_form(app.person, app.plan, obj=app)
+    loose = []
+    if request.method == "POST":
+        refusal = applications.edit_refusal(app, current_user)
+        if refusal:
+            abort(403)
+        if form.validate_on_submit():
+            values = form.values()
+            problems = applications.check_draft(app.plan, app.person, values, app)
+            if not problems:
+                diff = applications.update(app, values, current_user)
+                flash("已保存申报信息。" if diff else "没有修改任何内容。", "success" if diff else "warning")
+                return redirect(url_for("evaluation.application", application_id=app.id))
+            loose = form.attach(problems)
+    return _application_page(app, form, loose=loose)
+
+
+@bp.post("/applications/<int:application_id>/materials")
+@login_required
+def upload_material(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    upload = request.files.get("file")
+    data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
+    try:
+        if size > uploads.MAX_BYTES:
+            raise WorkflowError(uploads.oversize_message(size))
+        applications.attach(app, request.form.get("target", ""), upload.filename if upload else "", data,
+                            current_user)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("材料已上传。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id) + "#materials")
+
+
+@bp.post("/applications/<int:application_id>/achievements")
+@login_required
+def add_achievement(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    upload = request.files.get("file")
+    data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
+    year = request.form.get("year", "")
+    try:
+        if size > uploads.MAX_BYTES:
+            raise WorkflowError(uploads.oversize_message(size))
+        applications.add_achievement(app, request.form.get("kind", ""), request.form.get("title", ""),
+                                     int(year) if year.isdigit() else None, upload.filename if upload else "",
+                                     data, current_user)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("已加入业绩成果。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id) + "#achievements")
+
+
+@bp.post("/applications/<int:application_id>/submit")
+@login_required
+def submit(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    try:
+        problems = applications.submit(app, request.form.get("commitment") == "1", current_user)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("evaluation.application", application_id=app.id))
+    if problems:
+        app = get_scoped_or_404(Application, application_id)
+        return _application_page(app, _application_form(app.person, app.plan, obj=app), problems=problems)
+    flash("申报已提交单位审核。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id))

@@ -48,9 +48,13 @@ def published_plans() -> list[EvaluationPlan]:
                                    .order_by(EvaluationPlan.published_at.desc())))
 
 
-def series_choices() -> list[tuple[str, str]]:
+def code_choices(kind: str) -> list[tuple[str, str]]:
     return [(c.key, c.name) for c in db.session.scalars(
-        select(CodeItem).where(CodeItem.kind == "title_series").order_by(CodeItem.id))]
+        select(CodeItem).where(CodeItem.kind == kind).order_by(CodeItem.id))]
+
+
+def series_choices() -> list[tuple[str, str]]:
+    return code_choices("title_series")
 
 
 def series_name(key: str) -> str:

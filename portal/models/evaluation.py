@@ -82,3 +82,83 @@ class ChecklistItem(db.Model):
     @property
     def requirement_label(self) -> str:
         return REQUIREMENTS.get(self.requirement, self.requirement)
+
+
+class Application(db.Model):
+    """One person's application (申报) under a plan, through their unit."""
+
+    __tablename__ = "evaluation_applications"
+    __scope__ = {"org": "org_id", "region": "unit_region_code", "person": "person_id",
+                 "committee": "committee_id"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("evaluation_plans.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    # The applying unit and its region, copied so queues and scoping need no join.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    unit_region_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(8))
+    specialty: Mapped[str] = mapped_column(String(128))
+    route: Mapped[str] = mapped_column(String(16))  # a key of ROUTES
+    exceptional_condition: Mapped[str | None] = mapped_column(String(16))
+    # The title held: one of the person's approved certificates (no paper), or typed with evidence.
+    current_certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    current_level: Mapped[str | None] = mapped_column(String(8))
+    current_title_name: Mapped[str | None] = mapped_column(String(128))
+    education: Mapped[str | None] = mapped_column(String(64))
+    chsi_no: Mapped[str | None] = mapped_column(String(18))  # 学历证书编号, checked on 学信网
+    work_history: Mapped[str | None] = mapped_column(Text)
+    public_hours: Mapped[int | None] = mapped_column(Integer)
+    professional_hours: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    created_at = created_at()
+    updated_at = updated_at()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    plan = relationship("EvaluationPlan")
+    person = relationship("Person")
+    org = relationship("Organization", foreign_keys=[org_id])
+    current_certificate = relationship("Certificate")
+    achievements = relationship("Achievement", back_populates="application", order_by="Achievement.id",
+                                cascade="all, delete-orphan")
+    materials = relationship("ApplicationMaterial", back_populates="application", cascade="all, delete-orphan")
+
+
+class Achievement(db.Model):
+    """One achievement (业绩成果) of an application: a typed list item with its evidence PDF."""
+
+    __tablename__ = "evaluation_achievements"
+    __scope__ = {"via": ("application_id", "Application")}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("evaluation_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # a key of ACHIEVEMENT_KINDS
+    title: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int | None] = mapped_column(Integer)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
+
+    application = relationship("Application", back_populates="achievements")
+    evidence = relationship("EvidenceFile")
+
+
+class ApplicationMaterial(db.Model):
+    """A file provided for one item of the plan's checklist, or for one of the application's own proofs
+    (`slot`: current_title, education_scan, exceptional_evidence, entrusting_letter)."""
+
+    __tablename__ = "evaluation_materials"
+    __table_args__ = (UniqueConstraint("application_id", "checklist_item_id", "slot"),)
+    __scope__ = {"via": ("application_id", "Application")}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("evaluation_applications.id"), index=True)
+    checklist_item_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_checklist_items.id"))
+    slot: Mapped[str | None] = mapped_column(String(24))
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"))
+
+    application = relationship("Application", back_populates="materials")
+    evidence = relationship("EvidenceFile")

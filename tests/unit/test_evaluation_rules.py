@@ -57,3 +57,36 @@ def test_checklist_items_belong_to_a_level_of_the_plan():
     assert _codes(checklist_item_problems("正高级", "required", "申报表", ["中级"])) == ["level_not_in_plan"]
     assert _codes(checklist_item_problems("中级", "maybe", " ", ["中级"])) == ["requirement_unknown", "name_required"]
     assert checklist_item_problems("中级", "online", "学历证书（学信网可查的免交）", ["中级"]) == []
+
+
+def test_hours_need_ninety_a_year_two_thirds_professional():
+    from portal.domain.evaluation import hours_problems
+    assert hours_problems(30, 60) == []
+    assert _codes(hours_problems(None, 60)) == ["hours_required"]
+    assert _codes(hours_problems(20, 50)) == ["hours_total"]
+    assert _codes(hours_problems(40, 60)) == ["hours_share"]
+
+
+def test_chsi_number_is_eighteen_digits_or_a_scan_is_needed():
+    from portal.domain.evaluation import chsi_problems
+    assert chsi_problems("105611200905000123", scan=False) == []
+    assert chsi_problems(None, scan=True) == []
+    assert _codes(chsi_problems("10561120090500012X", scan=True)) == ["chsi_format"]
+    assert _codes(chsi_problems("", scan=False)) == ["education_proof"]
+
+
+def test_age_is_counted_on_the_birthday():
+    from portal.domain.evaluation import age_on
+    assert age_on(date(1967, 6, 10), date(2027, 6, 9)) == 59
+    assert age_on(date(1967, 6, 10), date(2027, 6, 10)) == 60
+
+
+def test_initial_level_needs_no_title_but_higher_levels_need_the_one_below():
+    from portal.domain.evaluation import ApplicationFacts, route_problems
+    base = dict(today=date(2027, 6, 10), plan_year=2027, plan_levels=["初级", "正高级"],
+                application_window=(None, None), route="ordinary", birth_date=None, sex=None, retirement_ages={},
+                unit_nature=None, transition_exception=False, blacklisted=False, same_level_applications=0,
+                exam_only_level=False, current_title_has_proof=False)
+    assert route_problems(ApplicationFacts(level="初级", current_level=None, **base)) == []
+    skipped = route_problems(ApplicationFacts(level="正高级", current_level="中级", **base))
+    assert _codes(skipped) == ["previous_level"] and "须已取得副高级职称" in skipped[0].message
