@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
+from portal.domain.evaluation import APPLICATION_STATUSES
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
@@ -76,6 +77,9 @@ ACTIONS = {
     "evaluation_apply_material": "上传申报材料",
     "evaluation_apply_achievement": "增加业绩成果",
     "evaluation_apply_submit": "提交申报（承诺真实）",
+    "evaluation_recommend": "审核通过（推荐）",
+    "evaluation_return": "退回（一次性告知）",
+    "evaluation_withdrawn": "逾期未补正，视为撤回",
 }
 
 # The kinds of object the trail's entries are about.
@@ -99,7 +103,7 @@ OBJECTS = {
 
 # Coded attributes whose labels are fixed in code, by attribute name.
 FIXED = {
-    "status": STATUSES,
+    "status": STATUSES | APPLICATION_STATUSES,
     "type": ORG_TYPES,
     "org_type": ORG_TYPES,
     "role": ROLES,

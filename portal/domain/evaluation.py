@@ -243,3 +243,54 @@ def application_problems(f: ApplicationFacts) -> list[Problem]:
     return (eligibility_problems(f) + route_problems(f) + chsi_problems(f.chsi_no, f.education_scan)
             + hours_problems(f.public_hours, f.professional_hours))
 
+
+
+# --- review up to the committee -------------------------------------------------------------------
+
+# Statuses of an application besides those it shares with records (草稿, the review levels, 已退回).
+APPLICATION_STATUSES = {
+    "withdrawn": "逾期未补正，视为撤回",
+    "to_committee": "已报送评审委员会",
+}
+RECOMMENDATION_ASPECTS = {
+    "morality": "思想品德",
+    "performance": "工作成绩",
+    "expertise": "专业水平",
+    "ability": "业务能力",
+    "attitude": "工作态度",
+}
+SENIOR_LEVELS = ("正高级", "副高级")
+RESUBMIT_MIN_DAYS, RESUBMIT_MAX_DAYS = 3, 30
+
+
+def recommendation_problems(level: str, freelancer: bool, opinion: Mapping[str, str] | None,
+                            interview_date: date | None, interview_experts: str | None) -> list[Problem]:
+    """The unit's recommendation: an opinion on the five aspects (freelancers' bodies may skip it),
+    and for senior levels an interview with the experts named before recommending."""
+    problems: list[Problem] = []
+    if not freelancer:
+        for key, name in RECOMMENDATION_ASPECTS.items():
+            if not (opinion or {}).get(key, "").strip():
+                problems.append(error(f"opinion_{key}", "opinion_missing", f"请填写单位对“{name}”的推荐意见"))
+    if level in SENIOR_LEVELS:
+        experts = [n for n in (interview_experts or "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
+        if interview_date is None or not experts:
+            problems.append(error("interview_experts", "interview_missing",
+                                  f"申报{level}职称须先组织面试答辩，请填写答辩日期和答辩专家姓名"))
+    return problems
+
+
+def return_problems(reason: str, ticked: Sequence[int], days: int | None) -> list[Problem]:
+    """一次性告知: everything missing at once: ticked checklist items or a reason, and a deadline."""
+    problems: list[Problem] = []
+    if not ticked and not reason.strip():
+        problems.append(error("reason", "return_empty", "退回须勾选缺少或不符合要求的清单材料，或写明退回原因"))
+    if days is None or not RESUBMIT_MIN_DAYS <= days <= RESUBMIT_MAX_DAYS:
+        problems.append(error("days", "return_days",
+                              f"补正期限应为{RESUBMIT_MIN_DAYS}至{RESUBMIT_MAX_DAYS}天"))
+    return problems
+
+
+def past_resubmit_deadline(resubmit_by: date | None, today: date) -> bool:
+    """An application not completed by its deadline counts as withdrawn."""
+    return resubmit_by is not None and today > resubmit_by

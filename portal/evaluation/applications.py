@@ -15,14 +15,14 @@ from sqlalchemy import func, select
 from portal import audit, clock, uploads
 from portal.access import scoped
 from portal.domain.evaluation import (ACHIEVEMENT_KINDS, EXAM_ONLY_LEVELS, ApplicationFacts, application_problems,
-                                      eligibility_problems, missing_items)
+                                      eligibility_problems, missing_items, past_resubmit_deadline)
 from portal.domain.problems import Problem, error, has_errors
 from portal.domain.regions import SUBTREE_DIGITS
 from portal.extensions import db
 from portal.models import (Achievement, Application, ApplicationMaterial, Certificate, EvaluationPlan, EvidenceFile,
                            Person)
 from portal.models._types import utcnow
-from portal.workflow import COMMITMENT_TEXT, WorkflowError, blacklist_flags
+from portal.workflow import COMMITMENT_TEXT, WorkflowError, blacklist_flags, review_path
 
 EDITABLE = ("draft", "returned")
 # The application's own proofs, besides the plan's checklist items.
@@ -243,14 +243,22 @@ def submit(app: Application, committed: bool, user) -> list[Problem]:
     refusal = edit_refusal(app, user)
     if refusal:
         raise WorkflowError(refusal)
+    if app.status == "returned" and past_resubmit_deadline(app.resubmit_by, clock.today()):
+        app.status = "withdrawn"
+        audit.record("evaluation_withdrawn", "evaluation_application", app.id, actor=user,
+                     diff={"status": ["returned", "withdrawn"], "resubmit_by": app.resubmit_by.isoformat()})
+        db.session.commit()
+        raise WorkflowError(f"补正期限（{app.resubmit_by.isoformat()}）已过，本申报视为撤回")
     problems = check_submission(app)
     if not committed:
         problems.append(error("commitment", "commitment_required", "请阅读并勾选真实性承诺后再提交"))
     if has_errors(problems):
         db.session.rollback()
         return problems
-    app.status, app.submitted_at = "unit_review", utcnow()
+    before = app.status
+    app.status, app.submitted_at = review_path(app.org)[0][0], utcnow()
+    app.return_items = app.return_reason = app.resubmit_by = None
     audit.record("evaluation_apply_submit", "evaluation_application", app.id, reason=COMMITMENT_TEXT,
-                 diff={"status": ["draft", "unit_review"]}, actor=user)
+                 diff={"status": [before, app.status]}, actor=user)
     db.session.commit()
     return []

@@ -4,13 +4,14 @@ from flask_login import current_user, login_required
 from portal import clock, uploads
 from portal.access import get_scoped_or_404
 from portal.documents.plan_pdf import PlanDocument, build_plan_pdf
-from portal.domain.evaluation import ACHIEVEMENT_KINDS, REQUIREMENTS, STAGES
-from portal.evaluation import applications, services
+from portal.domain.dates import parse_date
+from portal.domain.evaluation import ACHIEVEMENT_KINDS, RECOMMENDATION_ASPECTS, REQUIREMENTS, STAGES
+from portal.evaluation import applications, review, services
 from portal.evaluation.forms import ApplicationForm, ChecklistItemForm, PlanForm
 from portal.extensions import db, limiter
 from portal.models import Application, EvaluationPlan, Person
 from portal.notices.forms import choices
-from portal.workflow import COMMITMENT_TEXT, WorkflowError, trail
+from portal.workflow import COMMITMENT_TEXT, WorkflowError, trail, user_level
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
@@ -193,7 +194,8 @@ def _application_page(app, form, problems=(), loose=()):
         editable=applications.edit_refusal(app, current_user) is None, checklist=applications.checklist_status(app),
         slots=applications.SLOTS, slot_files={m.slot: m for m in app.materials if m.slot},
         achievement_kinds=ACHIEVEMENT_KINDS, problems=problems, loose=loose,
-        commitment=COMMITMENT_TEXT, history=trail("evaluation_application", app.id))
+        commitment=COMMITMENT_TEXT, history=trail("evaluation_application", app.id),
+        can_review=review.can_act(app, current_user), path=review.path_of(app), aspects=RECOMMENDATION_ASPECTS)
 
 
 @bp.get("/apply")
@@ -300,3 +302,55 @@ def submit(application_id: int):
         return _application_page(app, _application_form(app.person, app.plan, obj=app), problems=problems)
     flash("申报已提交单位审核。", "success")
     return redirect(url_for("evaluation.application", application_id=app.id))
+
+
+# ---------------------------------------------------------------- review up to the committee
+
+
+@bp.get("/review")
+@login_required
+def review_queue():
+    if user_level(current_user) is None:
+        abort(403)
+    return render_template("evaluation/review_queue.html", items=review.queue(current_user))
+
+
+def _int_list(values) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@bp.post("/applications/<int:application_id>/approve")
+@login_required
+def approve(application_id: int):
+    get_scoped_or_404(Application, application_id)
+    interview = parse_date(request.form.get("interview_date", ""), field="interview_date")
+    try:
+        messages = review.approve(
+            application_id, current_user, request.form.get("version"),
+            opinion={key: request.form.get(f"opinion_{key}", "") for key in RECOMMENDATION_ASPECTS},
+            interview_date=interview.value, interview_experts=request.form.get("interview_experts"))
+    except WorkflowError as refused:
+        messages = [refused.message]
+    for message in messages:
+        flash(message, "error")
+    if not messages:
+        flash("已审核通过并报送上一级。", "success")
+    return redirect(url_for("evaluation.application", application_id=application_id))
+
+
+@bp.post("/applications/<int:application_id>/return")
+@login_required
+def send_back(application_id: int):
+    get_scoped_or_404(Application, application_id)
+    days = request.form.get("days", "")
+    try:
+        messages = review.send_back(application_id, current_user, request.form.get("version"),
+                                    request.form.get("reason", ""), _int_list(request.form.getlist("items")),
+                                    int(days) if days.isdigit() else None)
+    except WorkflowError as refused:
+        messages = [refused.message]
+    for message in messages:
+        flash(message, "error")
+    if not messages:
+        flash("已退回申报人，并一次性告知需补正的全部内容。", "success")
+    return redirect(url_for("evaluation.application", application_id=application_id))

@@ -2,7 +2,7 @@
 dates and its material checklist (清单制)."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.evaluation import REQUIREMENTS, STAGES
@@ -113,6 +113,15 @@ class Application(db.Model):
     public_hours: Mapped[int | None] = mapped_column(Integer)
     professional_hours: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(24), default="draft")
+    # The unit's recommendation: {aspect: opinion} over RECOMMENDATION_ASPECTS, and for senior
+    # levels the interview (面试答辩) that must come first.
+    opinion: Mapped[dict | None] = mapped_column(JSON)
+    interview_date: Mapped[date | None] = mapped_column(Date)
+    interview_experts: Mapped[str | None] = mapped_column(String(500))
+    # The last return, told all at once (一次性告知): the checklist items ticked, the reason, the deadline.
+    return_items: Mapped[list | None] = mapped_column(JSON)
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    resubmit_by: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at = created_at()

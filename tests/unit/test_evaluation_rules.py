@@ -90,3 +90,21 @@ def test_initial_level_needs_no_title_but_higher_levels_need_the_one_below():
     assert route_problems(ApplicationFacts(level="初级", current_level=None, **base)) == []
     skipped = route_problems(ApplicationFacts(level="正高级", current_level="中级", **base))
     assert _codes(skipped) == ["previous_level"] and "须已取得副高级职称" in skipped[0].message
+
+
+def test_senior_recommendations_need_the_interview_and_freelancers_may_skip_the_opinion():
+    from portal.domain.evaluation import recommendation_problems
+    full = {k: "好" for k in ("morality", "performance", "expertise", "ability", "attitude")}
+    assert recommendation_problems("中级", False, full, None, None) == []
+    assert _codes(recommendation_problems("副高级", False, full, date(2027, 6, 1), " ")) == ["interview_missing"]
+    assert recommendation_problems("副高级", True, None, date(2027, 6, 1), "王工、李工") == []
+    assert len(recommendation_problems("中级", False, {"morality": "好"}, None, None)) == 4
+
+
+def test_a_return_tells_something_and_gives_a_deadline():
+    from portal.domain.evaluation import past_resubmit_deadline, return_problems
+    assert _codes(return_problems(" ", [], 10)) == ["return_empty"]
+    assert _codes(return_problems("", [1], 60)) == ["return_days"]
+    assert return_problems("", [1], 10) == []
+    assert not past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 13))
+    assert past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 14))

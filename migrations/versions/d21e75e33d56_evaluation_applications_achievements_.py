@@ -1,8 +1,8 @@
-"""evaluation applications, achievements and materials
+"""evaluation applications, achievements, materials and review
 
-Revision ID: efacaf25a051
+Revision ID: d21e75e33d56
 Revises: ca562c8d600d
-Create Date: 2026-12-01 05:26:52.346851
+Create Date: 2026-12-01 05:31:10.153511
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'efacaf25a051'
+revision = 'd21e75e33d56'
 down_revision = 'ca562c8d600d'
 branch_labels = None
 depends_on = None
@@ -38,6 +38,12 @@ def upgrade():
     sa.Column('public_hours', sa.Integer(), nullable=True),
     sa.Column('professional_hours', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
+    sa.Column('opinion', sa.JSON(), nullable=True),
+    sa.Column('interview_date', sa.Date(), nullable=True),
+    sa.Column('interview_experts', sa.String(length=500), nullable=True),
+    sa.Column('return_items', sa.JSON(), nullable=True),
+    sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('resubmit_by', sa.Date(), nullable=True),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
