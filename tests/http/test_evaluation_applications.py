@@ -3,7 +3,7 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal import clock
 from portal.extensions import db
@@ -25,6 +25,8 @@ def plan_id(app, demo, monkeypatch):
     """A published city plan for 中级 and 副高级 engineering titles, with today in its application window."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     with app.app_context():
+        # The demo's own applications (of the current year) stay out of this plan's rules.
+        db.session.execute(delete(Application))
         office = db.session.scalar(select(Organization).where(Organization.code == "RZ-ZGB"))
         committee = db.session.scalar(select(Organization).where(Organization.code == "RZ-GCPW"))
         plan = EvaluationPlan(

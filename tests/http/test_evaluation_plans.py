@@ -1,8 +1,8 @@
 """The office's yearly evaluation plan (年度评审部署): CRUD within scope, checklist, public PDF."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEntry, EvaluationPlan, Organization
+from portal.models import Application, AuditEntry, EvaluationPlan, Organization
 from tests.conftest import csrf_token_of
 
 STAGE_DATES = {
@@ -86,13 +86,15 @@ def test_the_plan_text_is_rendered_into_the_pdf(app, demo):
 
 def test_stage_and_pass_rate_problems_are_shown_with_the_form(client, auth, app, demo):
     auth.login("city_demo")
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(EvaluationPlan))
     response = client.post("/evaluation/plans/new", data=_form(
         client, app, pass_rate="150", committee_end="2027-08-01"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "通过率上限应在1%至100%之间" in page and "“评审委员会评审”阶段的结束日期（2027-08-01）早于开始日期" in page
     with app.app_context():
-        assert db.session.scalar(select(EvaluationPlan.id)) is None
+        assert db.session.scalar(select(func.count()).select_from(EvaluationPlan)) == before
 
 
 def test_one_plan_per_office_year_and_series(client, auth, app, demo):
@@ -145,3 +147,18 @@ def test_edit_changes_the_plan_and_signs_the_diff(client, auth, app, demo):
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "evaluation_plan_update"))
         assert entry.diff == {"pass_rate": [30, 25]}
+
+
+def test_the_demo_has_a_published_plan_with_applications_at_each_stage(client, auth, app, demo):
+    evaluation = demo["evaluation"]
+    assert evaluation["applicant_account"] == "person_demo"
+    assert {"draft", "unit_review", "county_review", "city_review", "returned", "withdrawn",
+            "to_committee"} <= set(evaluation["status_counts"])
+    auth.login("person_demo")
+    page = client.get("/evaluation/apply").get_data(as_text=True)
+    assert "卫生系列高级职称评审工作安排" in page
+    with app.app_context():
+        draft = db.session.scalar(select(Application.id).where(
+            Application.plan_id == evaluation["plan_id"], Application.status == "draft"))
+    assert "保存" in client.get(f"/evaluation/applications/{draft}").get_data(as_text=True)
+    assert client.get(f"/evaluation/deployments/{evaluation['plan_id']}.pdf").status_code == 200
