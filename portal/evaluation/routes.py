@@ -69,9 +69,11 @@ def show(plan_id: int):
     plan = get_scoped_or_404(EvaluationPlan, plan_id)
     item_form = ChecklistItemForm()
     item_form.level.choices = choices((level, level) for level in plan.level_list)
+    statuses, progress = review.progress(plan.id, current_user)
     return render_template("evaluation/show.html", plan=plan, editable=services.may_edit(plan, current_user),
                            series_name=services.series_name, checklist=services.checklist_by_level(plan),
-                           item_form=item_form, history=trail("evaluation_plan", plan.id))
+                           item_form=item_form, history=trail("evaluation_plan", plan.id),
+                           statuses=statuses, progress=progress)
 
 
 @bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])

@@ -162,3 +162,15 @@ def test_the_demo_has_a_published_plan_with_applications_at_each_stage(client, a
             Application.plan_id == evaluation["plan_id"], Application.status == "draft"))
     assert "保存" in client.get(f"/evaluation/applications/{draft}").get_data(as_text=True)
     assert client.get(f"/evaluation/deployments/{evaluation['plan_id']}.pdf").status_code == 200
+
+
+def test_plan_progress_counts_applications_per_unit_and_status_within_scope(client, auth, app, demo):
+    plan_id = demo["evaluation"]["plan_id"]
+    auth.login("city_demo")
+    page = client.get(f"/evaluation/plans/{plan_id}").get_data(as_text=True)
+    assert 'id="progress-table"' in page and "日照市东港区人民医院" in page
+    for label in ("待单位审核", "待县级职改办审核", "已报送评审委员会", "逾期未补正，视为撤回"):
+        assert label in page
+    auth.logout()
+    auth.login("county2_demo")  # another county: the city's plan is outside its region
+    assert client.get(f"/evaluation/plans/{plan_id}").status_code == 404
