@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.auth import bp as auth_bp
     from portal.campaigns import bp as campaigns_bp
     from portal.entry import bp as entry_bp
+    from portal.evaluation import bp as evaluation_bp
     from portal.excel import bp as excel_bp
     from portal.internal_notices import bp as internal_notices_bp
     from portal.letters import bp as letters_bp
@@ -67,7 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.verify import bp as verify_bp
 
     for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
-                      letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp):
+                      letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp, evaluation_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli, tasks

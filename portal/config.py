@@ -94,6 +94,11 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Checks per account of whether an ID number is registered (inline check, accounts, import).
         "IDENTITY_LOOKUP_LIMIT": os.environ.get("IDENTITY_LOOKUP_LIMIT", "600 per hour;3000 per day"),
+        # Retirement age by sex at which an application is refused ("男:60,女:55"); a setting,
+        # as the ages rise step by step from 2025.
+        "EVALUATION_RETIREMENT_AGES": {
+            sex: int(age) for sex, _, age in (
+                pair.partition(":") for pair in os.environ.get("EVALUATION_RETIREMENT_AGES", "男:60,女:55").split(","))},
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select, text
 
 from portal.campaigns.demo import ensure_demo_campaign
+from portal.evaluation.demo import ensure_demo_evaluation
+from portal.evaluation.demo import summary as evaluation_summary
 from portal.domain.creditcode import build_credit_code
 from portal.domain.idnumber import build_resident_id
 from portal.domain.workflow import STATUSES
@@ -260,6 +262,7 @@ def run(certificates: int, seed: int = 2026) -> None:
         _add_certificates(certificates - have, orgs, seed + have)
     ensure_demo_notices()
     ensure_demo_campaign()
+    ensure_demo_evaluation()
 
 
 def summary() -> dict:
@@ -288,4 +291,5 @@ def summary() -> dict:
         "api_key": demo_api_key(),
         "status_counts": {status: counts.get(status, 0) for status in STATUSES},
         "foreign_certificate_url": f"/certificates/{foreign}" if foreign else None,
+        "evaluation": evaluation_summary(),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import select
 
+from portal.domain.evaluation import APPLICATION_STATUSES
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
@@ -65,6 +66,20 @@ ACTIONS = {
     "signing_credential_set": "设置签章证书",
     "issue_api_key": "签发核验接口密钥",
     "revoke_api_key": "吊销核验接口密钥",
+    # annual evaluation
+    "evaluation_plan_create": "新建评审部署",
+    "evaluation_plan_update": "修改评审部署",
+    "evaluation_plan_publish": "发布评审部署",
+    "evaluation_checklist_add": "增加申报材料清单项",
+    "evaluation_checklist_remove": "删除申报材料清单项",
+    "evaluation_apply_create": "新建职称申报",
+    "evaluation_apply_update": "修改职称申报",
+    "evaluation_apply_material": "上传申报材料",
+    "evaluation_apply_achievement": "增加业绩成果",
+    "evaluation_apply_submit": "提交申报（承诺真实）",
+    "evaluation_recommend": "审核通过（推荐）",
+    "evaluation_return": "退回（一次性告知）",
+    "evaluation_withdrawn": "逾期未补正，视为撤回",
 }
 
 # The kinds of object the trail's entries are about.
@@ -82,11 +97,13 @@ OBJECTS = {
     "code_item": "代码表",
     "workday_table": "工作日表",
     "api_key": "核验接口密钥",
+    "evaluation_plan": "年度评审部署",
+    "evaluation_application": "职称申报",
 }
 
 # Coded attributes whose labels are fixed in code, by attribute name.
 FIXED = {
-    "status": STATUSES,
+    "status": STATUSES | APPLICATION_STATUSES,
     "type": ORG_TYPES,
     "org_type": ORG_TYPES,
     "role": ROLES,

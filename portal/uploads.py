@@ -26,6 +26,7 @@ KIND_FORMATS = {
     "qualification_doc": ("pdf",),
     "review_form": ("pdf",),
     "notice_attachment": ("pdf",),  # 通知公告的附件
+    "application_material": ("pdf",),  # 职称申报材料
 }
 FORMAT_LABELS = {"pdf": "PDF文件", "jpeg": "JPEG图片", "png": "PNG图片"}
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}

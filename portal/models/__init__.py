@@ -7,7 +7,9 @@ Glossary (Chinese term → name in code):
   证书编号 cert_no · 职称系列 series · 职称级别 level · 职称名称 title_name · 取得方式 obtain_method ·
   佐证材料 EvidenceFile · 审核/操作留痕 AuditEntry · 代码表 CodeItem · 登录日志 LoginEvent ·
   采集任务 Campaign · 各级截止时间 CampaignDeadline · 通知公告 InternalNotice · 站内消息 Message ·
-  统计 StatCell/StatFlow · 定时任务记录 JobRun.
+  统计 StatCell/StatFlow · 定时任务记录 JobRun ·
+  年度评审部署 EvaluationPlan · 评审阶段 EvaluationStage · 申报材料清单 ChecklistItem ·
+  申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial.
 """
 from portal.models.audit import AuditEntry
 from portal.models.blacklist import BlacklistEntry
@@ -15,6 +17,8 @@ from portal.models.campaign import Campaign, CampaignDeadline
 from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
 from portal.models.evidence import EvidenceFile
+from portal.models.evaluation import (Achievement, Application, ApplicationMaterial, ChecklistItem, EvaluationPlan,
+                                      EvaluationStage)
 from portal.models.import_job import ImportJob
 from portal.models.job_run import JobRun
 from portal.models.login_event import LoginEvent
@@ -29,6 +33,9 @@ from portal.models.verification import ApiKey, CertificateCorrection, Verificati
 from portal.models.document import IssuedDocument, SigningCredential
 
 __all__ = [
+    "Achievement",
+    "Application",
+    "ApplicationMaterial",
     "IssuedDocument",
     "SigningCredential",
     "AuditEntry",
@@ -61,5 +68,8 @@ __all__ = [
     "User",
     "ApiKey",
     "CertificateCorrection",
+    "ChecklistItem",
+    "EvaluationPlan",
+    "EvaluationStage",
     "VerificationLookup",
 ]

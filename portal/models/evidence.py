@@ -9,6 +9,7 @@ EVIDENCE_KINDS = {
     "certificate_scan": "证书扫描件",
     "qualification_doc": "资格文件",
     "review_form": "评审表/认定表",
+    "application_material": "职称申报材料",
 }
 # What every submitted certificate should carry; 评审表/认定表 is asked for case by case.
 REQUIRED_EVIDENCE = ("photo", "certificate_scan", "qualification_doc")

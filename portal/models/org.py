@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -36,6 +36,8 @@ class Organization(db.Model):
     contact_person: Mapped[str | None] = mapped_column(String(64))
     contact_phone: Mapped[str | None] = mapped_column(String(32))
     office_phone: Mapped[str | None] = mapped_column(String(32))
+    # Set by an office for a unit leaving 参公 management: its staff may apply during the transition.
+    civil_service_transition: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at = created_at()
 
     parent: Mapped["Organization | None"] = relationship(remote_side=[id])

@@ -1,0 +1,296 @@
+"""Rules of the annual title evaluation (职称申报评审): the office's yearly plan (年度评审部署).
+
+Pure functions answering with Problems; the plan form, the demo and any importer call them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from .dates import format_iso
+from .problems import Problem, error
+from .titles import LEVELS
+
+# The stages of the yearly cycle in the order they happen (the Qinzhou notice's annex).
+STAGES = {
+    "application": "材料准备及申报",
+    "unit_review": "单位审核、公示及推荐",
+    "department_review": "主管部门及职改部门审核",
+    "committee": "评审委员会评审",
+    "result_notice": "评审结果公示",
+    "confirmation": "确认（备案）",
+}
+# 清单制: each item is required, optional, or replaced by a shared online record.
+REQUIREMENTS = {
+    "required": "必须提供",
+    "optional": "按需提供",
+    "online": "在线共享核验，免交材料",
+}
+MIN_PASS_RATE, MAX_PASS_RATE = 1, 100
+
+
+@dataclass
+class PlanInput:
+    """What a plan is asked to be; `stages` maps a STAGES key to its (start, end) dates."""
+
+    org_id: int
+    year: int
+    title: str
+    series: str
+    levels: Sequence[str]
+    committee_id: int | None
+    pass_rate: int
+    deployment_text: str
+    stages: Mapping[str, tuple[date | None, date | None]] = field(default_factory=dict)
+
+
+def stage_problems(stages: Mapping[str, tuple[date | None, date | None]]) -> list[Problem]:
+    """Each stage needs both dates, in order, and may not start before the previous stage starts."""
+    problems: list[Problem] = []
+    previous: tuple[str, date] | None = None
+    for key, name in STAGES.items():
+        start, end = stages.get(key, (None, None))
+        if start is None or end is None:
+            problems.append(error(f"{key}_start", "stage_missing", f"请填写“{name}”阶段的起止日期"))
+            continue
+        if end < start:
+            problems.append(error(f"{key}_end", "stage_reversed",
+                                  f"“{name}”阶段的结束日期（{format_iso(end)}）早于开始日期（{format_iso(start)}）"))
+        if previous is not None and start < previous[1]:
+            problems.append(error(f"{key}_start", "stage_order",
+                                  f"“{name}”阶段的开始日期（{format_iso(start)}）早于上一阶段"
+                                  f"“{STAGES[previous[0]]}”的开始日期（{format_iso(previous[1])}）"))
+        previous = (key, start)
+    return problems
+
+
+def plan_problems(values: PlanInput) -> list[Problem]:
+    """Every reason the plan cannot be saved as asked (the committee's type is checked by the caller)."""
+    problems: list[Problem] = []
+    if not values.levels:
+        problems.append(error("levels", "levels_required", "请至少选择一个评审级别"))
+    unknown = [level for level in values.levels if level not in LEVELS]
+    if unknown:
+        problems.append(error("levels", "level_unknown", f"评审级别应为{'、'.join(LEVELS)}之一，实际为“{unknown[0]}”"))
+    if values.committee_id is None:
+        problems.append(error("committee_id", "committee_required", "请选择承担评审的评审委员会"))
+    if not MIN_PASS_RATE <= values.pass_rate <= MAX_PASS_RATE:
+        problems.append(error("pass_rate", "pass_rate_range",
+                              f"通过率上限应在{MIN_PASS_RATE}%至{MAX_PASS_RATE}%之间，实际为{values.pass_rate}%"))
+    problems += stage_problems(values.stages)
+    application = values.stages.get("application", (None, None))[0]
+    if application is not None and application.year != values.year:
+        problems.append(error("application_start", "stage_year",
+                              f"申报阶段应在评审年度（{values.year}年）内开始"))
+    return problems
+
+
+def checklist_item_problems(level: str, requirement: str, name: str, levels: Sequence[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    if level not in levels:
+        problems.append(error("level", "level_not_in_plan", f"本部署不评审“{level}”，请从本部署的评审级别中选择"))
+    if requirement not in REQUIREMENTS:
+        problems.append(error("requirement", "requirement_unknown", "请选择材料要求：必须提供、按需提供或在线共享核验"))
+    if not name.strip():
+        problems.append(error("name", "name_required", "请填写材料名称"))
+    return problems
+
+
+def missing_items(items, provided: set[int]) -> list:
+    """The required checklist items not yet provided (online-shared items need nothing)."""
+    return [item for item in items if item.requirement == "required" and item.id not in provided]
+
+
+# --- the application (申报) ------------------------------------------------------------------------
+
+ROUTES = {"ordinary": "正常申报", "exceptional": "破格申报", "entrusted": "委托评审"}
+# 破格 relaxes education or seniority only: it is never applying without a title or skipping a level.
+EXCEPTIONAL_CONDITIONS = {"education": "放宽学历条件", "seniority": "放宽资历（任职年限）条件"}
+ACHIEVEMENT_KINDS = {"paper": "论文著作", "project": "科研项目", "award": "获奖", "report": "专业技术报告"}
+# The level one holds before applying for each level (初级 needs none).
+PREVIOUS_LEVEL = {"正高级": "副高级", "副高级": "中级", "中级": "初级"}
+# Unit natures whose staff may not apply (公务员 and 参公 staff).
+BARRED_NATURES = ("government_agency", "civil_service_managed_institution")
+# 《专业技术人员继续教育规定》: at least 90 hours a year, of which at least two thirds professional.
+CE_MIN_TOTAL_HOURS = 90
+CE_MIN_PROFESSIONAL_SHARE = 2 / 3
+# Series and levels gained by examination (以考代评), which are never evaluated.
+EXAM_ONLY_LEVELS = {(series, level) for series in ("accounting", "statistics", "economics", "audit",
+                                                     "health_technician") for level in ("初级", "中级")}
+
+
+@dataclass
+class ApplicationFacts:
+    """What the application rules look at, gathered by the caller from the form and the database."""
+
+    today: date
+    plan_year: int
+    plan_levels: Sequence[str]
+    application_window: tuple[date | None, date | None]
+    level: str
+    route: str
+    birth_date: date | None
+    sex: str | None  # "男" / "女"
+    retirement_ages: Mapping[str, int]  # a setting: the age rules changed in 2025
+    unit_nature: str | None
+    transition_exception: bool  # set by an office for staff of units leaving 参公 management
+    blacklisted: bool
+    same_level_applications: int  # other applications of this person for this level this year
+    exam_only_level: bool  # the series/level is gained by examination (以考代评) only
+    current_level: str | None  # the level of the title currently held, if any
+    current_title_has_proof: bool  # an approved certificate of the portal, or an uploaded evidence
+    exceptional_condition: str | None = None
+    exceptional_evidence: bool = False
+    entrusting_letter: bool = False
+    chsi_no: str | None = None
+    education_scan: bool = False
+    public_hours: int | None = None
+    professional_hours: int | None = None
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def eligibility_problems(f: ApplicationFacts) -> list[Problem]:
+    """Who may apply at all, for what (the notice's 申报范围 and 申报程序)."""
+    problems: list[Problem] = []
+    if f.level not in f.plan_levels:
+        problems.append(error("level", "level_not_in_plan", f"本年度部署不评审“{f.level}”职称"))
+    start, end = f.application_window
+    if start is not None and end is not None and not start <= f.today <= end:
+        problems.append(error("plan", "outside_window",
+                              f"申报时间为{format_iso(start)}至{format_iso(end)}，当前不在申报时间内"))
+    if f.same_level_applications:
+        problems.append(error("level", "same_level_twice",
+                              f"您{f.plan_year}年度已申报{f.level}职称：同一年度申报两个以上同级别职称的，"
+                              "该年度所有评审结果无效，不能再次申报"))
+    if f.blacklisted:
+        problems.append(error("person", "blacklisted", "您在诚信黑名单期限内，不能申报职称评审"))
+    if f.unit_nature in BARRED_NATURES and not f.transition_exception:
+        problems.append(error("person", "civil_servant",
+                              "公务员（含参照公务员法管理单位人员）不得参加专业技术人员职称评审；"
+                              "因机构改革退出参公管理的单位人员，须由职改办确认过渡期后方可申报"))
+    if f.exam_only_level:
+        problems.append(error("level", "exam_only", "该系列该级别职称实行以考代评，不能通过评审申报"))
+    if f.birth_date is not None and f.sex in f.retirement_ages:
+        limit = f.retirement_ages[f.sex]
+        if age_on(f.birth_date, f.today) >= limit:
+            problems.append(error("person", "retirement_age",
+                                  f"申报时已达到规定退休年龄（{limit}周岁），不能申报职称评审"))
+    return problems
+
+
+def route_problems(f: ApplicationFacts) -> list[Problem]:
+    """破格 and 委托评审 each need their proof; 破格 never replaces the title below."""
+    problems: list[Problem] = []
+    if f.route not in ROUTES:
+        return [error("route", "route_unknown", "请选择申报方式：正常申报、破格申报或委托评审")]
+    needed = PREVIOUS_LEVEL.get(f.level)
+    if needed is not None and f.current_level != needed:
+        held = f"现有职称为{f.current_level}" if f.current_level else "尚无职称"
+        extra = "；破格申报只放宽学历或资历条件，不等同于无职称申报或越级申报" if f.route == "exceptional" else ""
+        problems.append(error("current_title", "previous_level",
+                              f"申报{f.level}须已取得{needed}职称（{held}）{extra}"))
+    elif needed is not None and not f.current_title_has_proof:
+        problems.append(error("current_title", "current_title_proof",
+                              "请从本人已审核通过的职称证书中选择现有职称，或上传现有职称的证书材料"))
+    if f.route == "exceptional":
+        if f.exceptional_condition not in EXCEPTIONAL_CONDITIONS:
+            problems.append(error("exceptional_condition", "condition_required",
+                                  "破格申报请选择所符合的破格条件：放宽学历或放宽资历"))
+        if not f.exceptional_evidence:
+            problems.append(error("exceptional_evidence", "condition_evidence",
+                                  "破格申报须上传达到破格条件的证明材料"))
+    if f.route == "entrusted" and not f.entrusting_letter:
+        problems.append(error("entrusting_letter", "letter_required",
+                              "委托评审须上传申报人所属职改部门出具的委托函"))
+    return problems
+
+
+def chsi_problems(chsi_no: str | None, scan: bool) -> list[Problem]:
+    """An 18-digit 学历证书编号 is checked on 学信网; without one a scan of the diploma is needed."""
+    number = (chsi_no or "").strip()
+    if number and not (len(number) == 18 and number.isdigit()):
+        return [error("chsi_no", "chsi_format", f"学历证书编号应为18位数字，实际为“{number}”（{len(number)}位）")]
+    if not number and not scan:
+        return [error("chsi_no", "education_proof",
+                      "请填写学历证书编号以便在学信网核验；学信网查询不到的，上传学历证书或学历认证材料")]
+    return []
+
+
+def hours_problems(public_hours: int | None, professional_hours: int | None) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, value, label in (("public_hours", public_hours, "公需科目"),
+                               ("professional_hours", professional_hours, "专业科目")):
+        if value is None or value < 0:
+            problems.append(error(name, "hours_required", f"请填写本年度{label}继续教育学时"))
+    if problems:
+        return problems
+    total = public_hours + professional_hours
+    if total < CE_MIN_TOTAL_HOURS:
+        problems.append(error("professional_hours", "hours_total",
+                              f"本年度继续教育累计{total}学时，少于规定的{CE_MIN_TOTAL_HOURS}学时"))
+    elif professional_hours < total * CE_MIN_PROFESSIONAL_SHARE:
+        problems.append(error("professional_hours", "hours_share",
+                              f"专业科目{professional_hours}学时，少于总学时（{total}）的三分之二"))
+    return problems
+
+
+def application_problems(f: ApplicationFacts) -> list[Problem]:
+    """Every reason the application cannot be submitted; the form's save calls the same."""
+    return (eligibility_problems(f) + route_problems(f) + chsi_problems(f.chsi_no, f.education_scan)
+            + hours_problems(f.public_hours, f.professional_hours))
+
+
+
+# --- review up to the committee -------------------------------------------------------------------
+
+# Statuses of an application besides those it shares with records (草稿, the review levels, 已退回).
+APPLICATION_STATUSES = {
+    "withdrawn": "逾期未补正，视为撤回",
+    "to_committee": "已报送评审委员会",
+}
+RECOMMENDATION_ASPECTS = {
+    "morality": "思想品德",
+    "performance": "工作成绩",
+    "expertise": "专业水平",
+    "ability": "业务能力",
+    "attitude": "工作态度",
+}
+SENIOR_LEVELS = ("正高级", "副高级")
+RESUBMIT_MIN_DAYS, RESUBMIT_MAX_DAYS = 3, 30
+
+
+def recommendation_problems(level: str, freelancer: bool, opinion: Mapping[str, str] | None,
+                            interview_date: date | None, interview_experts: str | None) -> list[Problem]:
+    """The unit's recommendation: an opinion on the five aspects (freelancers' bodies may skip it),
+    and for senior levels an interview with the experts named before recommending."""
+    problems: list[Problem] = []
+    if not freelancer:
+        for key, name in RECOMMENDATION_ASPECTS.items():
+            if not (opinion or {}).get(key, "").strip():
+                problems.append(error(f"opinion_{key}", "opinion_missing", f"请填写单位对“{name}”的推荐意见"))
+    if level in SENIOR_LEVELS:
+        experts = [n for n in (interview_experts or "").replace("，", "、").replace(",", "、").split("、") if n.strip()]
+        if interview_date is None or not experts:
+            problems.append(error("interview_experts", "interview_missing",
+                                  f"申报{level}职称须先组织面试答辩，请填写答辩日期和答辩专家姓名"))
+    return problems
+
+
+def return_problems(reason: str, ticked: Sequence[int], days: int | None) -> list[Problem]:
+    """一次性告知: everything missing at once: ticked checklist items or a reason, and a deadline."""
+    problems: list[Problem] = []
+    if not ticked and not reason.strip():
+        problems.append(error("reason", "return_empty", "退回须勾选缺少或不符合要求的清单材料，或写明退回原因"))
+    if days is None or not RESUBMIT_MIN_DAYS <= days <= RESUBMIT_MAX_DAYS:
+        problems.append(error("days", "return_days",
+                              f"补正期限应为{RESUBMIT_MIN_DAYS}至{RESUBMIT_MAX_DAYS}天"))
+    return problems
+
+
+def past_resubmit_deadline(resubmit_by: date | None, today: date) -> bool:
+    """An application not completed by its deadline counts as withdrawn."""
+    return resubmit_by is not None and today > resubmit_by

@@ -1,0 +1,264 @@
+"""Applications (申报) under a published plan: a person applies through their unit.
+
+The rules are portal/domain/evaluation.py's; this module gathers the facts they need from the
+database (approved certificates, blacklist, other applications this year, uploaded proofs) and
+saves, signs and submits. Files are checked as every evidence file is (portal/uploads.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal import audit, clock, uploads
+from portal.access import scoped
+from portal.domain.evaluation import (ACHIEVEMENT_KINDS, EXAM_ONLY_LEVELS, ApplicationFacts, application_problems,
+                                      eligibility_problems, missing_items, past_resubmit_deadline)
+from portal.domain.problems import Problem, error, has_errors
+from portal.domain.regions import SUBTREE_DIGITS
+from portal.extensions import db
+from portal.models import (Achievement, Application, ApplicationMaterial, Certificate, EvaluationPlan, EvidenceFile,
+                           Person)
+from portal.models._types import utcnow
+from portal.workflow import COMMITMENT_TEXT, WorkflowError, blacklist_flags, review_path
+
+EDITABLE = ("draft", "returned")
+# The application's own proofs, besides the plan's checklist items.
+SLOTS = {
+    "current_title": "现有职称证书材料",
+    "education_scan": "学历证书或学历认证材料（学信网查询不到时）",
+    "exceptional_evidence": "达到破格条件的证明材料",
+    "entrusting_letter": "委托评审函",
+}
+
+
+@dataclass
+class ApplicationInput:
+    level: str
+    specialty: str
+    route: str
+    exceptional_condition: str | None
+    current_certificate_id: int | None
+    current_level: str | None
+    current_title_name: str | None
+    education: str | None
+    chsi_no: str | None
+    work_history: str | None
+    public_hours: int | None
+    professional_hours: int | None
+
+
+def open_plans(person: Person) -> list[EvaluationPlan]:
+    """Published plans of the offices over the person's unit region."""
+    region = person.unit_region_code or ""
+    plans = db.session.scalars(select(EvaluationPlan).where(EvaluationPlan.published_at.is_not(None))
+                               .order_by(EvaluationPlan.year.desc(), EvaluationPlan.id))
+    return [p for p in plans
+            if region[:SUBTREE_DIGITS.get(p.org.type, 6)] == p.region_code[:SUBTREE_DIGITS.get(p.org.type, 6)]]
+
+
+def my_applications(user) -> list[Application]:
+    return list(db.session.scalars(scoped(Application, user).order_by(Application.id.desc())))
+
+
+def approved_certificates(person: Person) -> list[Certificate]:
+    """The person's own approved certificates: picking one needs no paper (在线审验、查询共享)."""
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.person_id == person.id, Certificate.status == "approved").order_by(Certificate.issue_date)))
+
+
+def _slots_provided(app: Application) -> set[str]:
+    return {m.slot for m in app.materials if m.slot}
+
+
+def checklist_status(app: Application) -> list[tuple]:
+    """The plan's checklist for the applied level, item by item: (item, material or None)."""
+    provided = {m.checklist_item_id: m for m in app.materials if m.checklist_item_id}
+    return [(item, provided.get(item.id)) for item in app.plan.checklist if item.level == app.level]
+
+
+def missing_checklist(app: Application) -> list:
+    items = [item for item in app.plan.checklist if item.level == app.level]
+    return missing_items(items, {m.checklist_item_id for m in app.materials if m.checklist_item_id})
+
+
+def _same_level_count(person_id: int, year: int, level: str, except_id: int | None) -> int:
+    return db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.person_id == person_id, Application.year == year, Application.level == level,
+        Application.id != (except_id or 0))) or 0
+
+
+def facts(plan: EvaluationPlan, person: Person, values: ApplicationInput, app: Application | None) -> ApplicationFacts:
+    stages = plan.stage_dates()
+    slots = _slots_provided(app) if app is not None else set()
+    current = db.session.get(Certificate, values.current_certificate_id) if values.current_certificate_id else None
+    unit = person.org
+    return ApplicationFacts(
+        today=clock.today(), plan_year=plan.year, plan_levels=plan.level_list,
+        application_window=stages.get("application", (None, None)), level=values.level, route=values.route,
+        birth_date=person.birth_date, sex=person.sex,
+        retirement_ages=current_app.config["EVALUATION_RETIREMENT_AGES"], unit_nature=person.unit_nature,
+        transition_exception=bool(unit is not None and unit.civil_service_transition),
+        blacklisted=bool(blacklist_flags(person.id, None)),
+        same_level_applications=_same_level_count(person.id, plan.year, values.level, app.id if app else None),
+        exam_only_level=(plan.series, values.level) in EXAM_ONLY_LEVELS,
+        current_level=current.level if current is not None else values.current_level,
+        current_title_has_proof=current is not None or "current_title" in slots,
+        exceptional_condition=values.exceptional_condition,
+        exceptional_evidence="exceptional_evidence" in slots, entrusting_letter="entrusting_letter" in slots,
+        chsi_no=values.chsi_no, education_scan="education_scan" in slots,
+        public_hours=values.public_hours, professional_hours=values.professional_hours)
+
+
+def _own_certificate_problems(person: Person, values: ApplicationInput) -> list[Problem]:
+    if values.current_certificate_id is None:
+        return []
+    if values.current_certificate_id not in {c.id for c in approved_certificates(person)}:
+        return [error("current_certificate_id", "not_own_certificate", "请从本人已审核通过的职称证书中选择")]
+    return []
+
+
+def check_draft(plan, person, values, app=None) -> list[Problem]:
+    """Saving a draft: who may apply, for what. The rest is asked only when submitting."""
+    return eligibility_problems(facts(plan, person, values, app)) + _own_certificate_problems(person, values)
+
+
+def check_submission(app: Application) -> list[Problem]:
+    values = input_of(app)
+    problems = application_problems(facts(app.plan, app.person, values, app))
+    problems += _own_certificate_problems(app.person, values)
+    for item in missing_checklist(app):
+        problems.append(error(f"checklist_{item.id}", "checklist_missing", f"尚未提供清单材料：{item.name}"))
+    return problems
+
+
+def input_of(app: Application) -> ApplicationInput:
+    return ApplicationInput(**{key: getattr(app, key) for key in ApplicationInput.__dataclass_fields__})
+
+
+def _apply(app: Application, values: ApplicationInput) -> dict:
+    diff = {}
+    for key in ApplicationInput.__dataclass_fields__:
+        before, after = getattr(app, key), getattr(values, key)
+        if before != after:
+            diff[key] = [before, after]
+            setattr(app, key, after)
+    if app.current_certificate_id is not None:
+        # A portal certificate speaks for itself: the typed title is not kept beside it.
+        app.current_level = app.current_title_name = None
+    return diff
+
+
+def create(plan: EvaluationPlan, person: Person, values: ApplicationInput, user) -> Application:
+    app = Application(plan=plan, person_id=person.id, org_id=person.org_id, unit_region_code=person.unit_region_code,
+                      committee_id=plan.committee_id, year=plan.year, status="draft", achievements=[], materials=[])
+    diff = _apply(app, values)
+    db.session.add(app)
+    db.session.flush()
+    audit.record("evaluation_apply_create", "evaluation_application", app.id,
+                 diff={key: [None, change[1]] for key, change in diff.items()}, actor=user)
+    db.session.commit()
+    return app
+
+
+def edit_refusal(app: Application, user) -> str | None:
+    if user.role != "person" or app.person_id != user.person_id:
+        return "只有申报人本人可以修改申报材料"
+    if app.status not in EDITABLE:
+        return "申报已提交，不能修改；如需修改，请联系单位退回"
+    return None
+
+
+def update(app: Application, values: ApplicationInput, user) -> dict:
+    diff = _apply(app, values)
+    if diff:
+        audit.record("evaluation_apply_update", "evaluation_application", app.id, diff=diff, actor=user)
+    db.session.commit()
+    return diff
+
+
+def _store(app: Application, filename: str, data: bytes, user) -> EvidenceFile:
+    try:
+        checked = uploads.check_file("application_material", filename, data)
+    except uploads.UploadRejected as rejected:
+        raise WorkflowError(f"“{filename or '所选文件'}”未上传：{rejected}") from None
+    stored = uploads.store(data, checked)
+    safe_name = re.sub(r'[\x00-\x1f"\\/]', "_", filename or "")[-120:] or "申报材料.pdf"
+    evidence = EvidenceFile(person_id=app.person_id, kind="application_material", filename=safe_name,
+                            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                            storage_path=stored, uploaded_by_id=user.id)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def attach(app: Application, target: str, filename: str, data: bytes, user) -> EvidenceFile:
+    """Provide a file for a checklist item ("item-<id>") or one of SLOTS; it replaces the earlier one."""
+    refusal = edit_refusal(app, user)
+    if refusal:
+        raise WorkflowError(refusal)
+    item_id, slot = None, None
+    if target.startswith("item-") and target[5:].isdigit():
+        item_id = int(target[5:])
+        if item_id not in {i.id for i in app.plan.checklist if i.level == app.level}:
+            raise WorkflowError("该材料不在本级别的申报材料清单中")
+    elif target in SLOTS:
+        slot = target
+    else:
+        raise WorkflowError("材料类型不正确")
+    evidence = _store(app, filename, data, user)
+    for old in [m for m in app.materials if m.checklist_item_id == item_id and m.slot == slot]:
+        app.materials.remove(old)
+    db.session.flush()
+    app.materials.append(ApplicationMaterial(checklist_item_id=item_id, slot=slot, evidence_id=evidence.id))
+    audit.record("evaluation_apply_material", "evaluation_application", app.id,
+                 diff={"kind": target, "filename": evidence.filename, "sha256": evidence.sha256, "size": evidence.size},
+                 actor=user)
+    db.session.commit()
+    return evidence
+
+
+def add_achievement(app: Application, kind: str, title: str, year: int | None, filename: str, data: bytes,
+                    user) -> Achievement:
+    refusal = edit_refusal(app, user)
+    if refusal:
+        raise WorkflowError(refusal)
+    if kind not in ACHIEVEMENT_KINDS:
+        raise WorkflowError("请选择业绩成果类型：论文著作、科研项目、获奖或专业技术报告")
+    if not title.strip():
+        raise WorkflowError("请填写业绩成果名称")
+    evidence = _store(app, filename, data, user)
+    achievement = Achievement(kind=kind, title=title.strip()[:200], year=year, evidence_id=evidence.id)
+    app.achievements.append(achievement)
+    audit.record("evaluation_apply_achievement", "evaluation_application", app.id,
+                 diff={"kind": kind, "filename": evidence.filename, "sha256": evidence.sha256}, actor=user)
+    db.session.commit()
+    return achievement
+
+
+def submit(app: Application, committed: bool, user) -> list[Problem]:
+    """Submit to the unit with the signed truthfulness commitment; returns the problems that stop it."""
+    refusal = edit_refusal(app, user)
+    if refusal:
+        raise WorkflowError(refusal)
+    if app.status == "returned" and past_resubmit_deadline(app.resubmit_by, clock.today()):
+        app.status = "withdrawn"
+        audit.record("evaluation_withdrawn", "evaluation_application", app.id, actor=user,
+                     diff={"status": ["returned", "withdrawn"], "resubmit_by": app.resubmit_by.isoformat()})
+        db.session.commit()
+        raise WorkflowError(f"补正期限（{app.resubmit_by.isoformat()}）已过，本申报视为撤回")
+    problems = check_submission(app)
+    if not committed:
+        problems.append(error("commitment", "commitment_required", "请阅读并勾选真实性承诺后再提交"))
+    if has_errors(problems):
+        db.session.rollback()
+        return problems
+    before = app.status
+    app.status, app.submitted_at = review_path(app.org)[0][0], utcnow()
+    app.return_items = app.return_reason = app.resubmit_by = None
+    audit.record("evaluation_apply_submit", "evaluation_application", app.id, reason=COMMITMENT_TEXT,
+                 diff={"status": [before, app.status]}, actor=user)
+    db.session.commit()
+    return []

@@ -1,0 +1,143 @@
+"""Review of applications level by level up to the plan's office, with 一次性告知 returns."""
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Application, AuditEntry, BlacklistEntry, User
+from tests.conftest import csrf_token_of
+from tests.http.test_evaluation_applications import (  # noqa: F401  (plan_id is a fixture)
+    _item_id, _new, _submit, _upload, plan_id)
+
+OPINION = {f"opinion_{key}": "好" for key in ("morality", "performance", "expertise", "ability", "attitude")}
+
+
+def _submitted(client, auth, app, plan_id) -> int:
+    auth.login("person_demo")
+    application_id = _new(client, app, plan_id)
+    _upload(client, application_id, f"item-{_item_id(app, plan_id)}")
+    assert _submit(client, application_id).status_code == 302
+    auth.logout()
+    return application_id
+
+
+def _version(app, application_id):
+    with app.app_context():
+        return str(db.session.get(Application, application_id).version)
+
+
+def _status(app, application_id):
+    with app.app_context():
+        return db.session.get(Application, application_id).status
+
+
+def _approve(client, app, application_id, **fields):
+    path = f"/evaluation/applications/{application_id}"
+    client.post(f"{path}/approve", data={"csrf_token": csrf_token_of(client, path),
+                                         "version": _version(app, application_id)} | fields)
+    return client.get(path).get_data(as_text=True)
+
+
+def _return(client, app, application_id, items, reason="", days="10"):
+    path = f"/evaluation/applications/{application_id}"
+    client.post(f"{path}/return", data={"csrf_token": csrf_token_of(client, path), "version": _version(
+        app, application_id), "items": [str(i) for i in items], "reason": reason, "days": days})
+    return client.get(path).get_data(as_text=True)
+
+
+def test_unit_county_and_city_review_with_one_return_and_resubmission(client, auth, app, plan_id):
+    application_id = _submitted(client, auth, app, plan_id)
+    auth.login("unit_demo")
+    assert "张明华" in client.get("/evaluation/review").get_data(as_text=True)
+    page = _approve(client, app, application_id)
+    assert "请填写单位对“思想品德”的推荐意见" in page and "须先组织面试答辩" in page
+    assert _status(app, application_id) == "unit_review"
+    _approve(client, app, application_id, **OPINION, interview_date="2027-06-12", interview_experts="王工、李工、赵工")
+    assert _status(app, application_id) == "county_review"
+    auth.logout()
+
+    auth.login("county_demo")
+    item = _item_id(app, plan_id)
+    assert "退回须勾选" in _return(client, app, application_id, [])
+    _return(client, app, application_id, [item], reason="评审表缺单位盖章", days="10")
+    assert _status(app, application_id) == "returned"
+    auth.logout()
+
+    auth.login("person_demo")
+    page = client.get(f"/evaluation/applications/{application_id}").get_data(as_text=True)
+    assert "一次性告知" in page and "缺少或不符合要求：职称申报评审表" in page and "评审表缺单位盖章" in page
+    assert "2027-06-20" in page  # TODAY + 10 days
+    _upload(client, application_id, f"item-{item}", "评审表（盖章）.pdf")
+    assert _submit(client, application_id).status_code == 302
+    assert _status(app, application_id) == "unit_review"
+    auth.logout()
+
+    auth.login("unit_demo")  # the opinion given before stays; the unit passes it again
+    _approve(client, app, application_id, **OPINION, interview_date="2027-06-12", interview_experts="王工、李工、赵工")
+    auth.logout()
+    auth.login("county_demo")
+    _approve(client, app, application_id)
+    auth.logout()
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    assert _status(app, application_id) == "to_committee"
+    assert "已报送评审委员会" in page and "王工、李工、赵工" in page
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.object_type == "evaluation_application", AuditEntry.object_id == application_id)
+            .order_by(AuditEntry.id)))
+    assert actions.count("evaluation_recommend") == 4 and actions.count("evaluation_return") == 1
+
+
+def test_only_the_level_holding_the_application_acts(client, auth, app, plan_id):
+    application_id = _submitted(client, auth, app, plan_id)
+    auth.login("county_demo")  # waits at the unit, not here
+    _approve(client, app, application_id)
+    assert _status(app, application_id) == "unit_review"
+    auth.logout()
+    auth.login("unit2_demo")  # another unit: out of scope
+    path = f"/evaluation/applications/{application_id}"
+    assert client.post(f"{path}/approve", data={"csrf_token": csrf_token_of(client, "/home"),
+                                                "version": "1"}).status_code == 404
+
+
+def test_a_stale_version_changes_nothing(client, auth, app, plan_id):
+    application_id = _submitted(client, auth, app, plan_id)
+    auth.login("unit_demo")
+    path = f"/evaluation/applications/{application_id}"
+    client.post(f"{path}/approve", data={"csrf_token": csrf_token_of(client, path), "version": "0"} | OPINION
+                | {"interview_date": "2027-06-12", "interview_experts": "王工"})
+    assert "已被他人处理" in client.get(path).get_data(as_text=True)
+    assert _status(app, application_id) == "unit_review"
+
+
+def test_past_the_resubmission_deadline_the_application_counts_as_withdrawn(client, auth, app, plan_id, monkeypatch):
+    application_id = _submitted(client, auth, app, plan_id)
+    auth.login("unit_demo")
+    _return(client, app, application_id, [_item_id(app, plan_id)], days="3")
+    auth.logout()
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 6, 14))
+    auth.login("person_demo")
+    _submit(client, application_id)
+    assert "补正期限（2027-06-13）已过，本申报视为撤回" in client.get(
+        f"/evaluation/applications/{application_id}").get_data(as_text=True)
+    assert _status(app, application_id) == "withdrawn"
+
+
+def test_the_plan_office_cannot_pass_an_application_failing_the_basic_conditions(client, auth, app, plan_id):
+    application_id = _submitted(client, auth, app, plan_id)
+    for username, extra in (("unit_demo", OPINION | {"interview_date": "2027-06-12", "interview_experts": "王工"}),
+                            ("county_demo", {})):
+        auth.login(username)
+        _approve(client, app, application_id, **extra)
+        auth.logout()
+    with app.app_context():
+        person = db.session.scalar(select(User).where(User.username == "person_demo")).person
+        db.session.add(BlacklistEntry(person_id=person.id, region_code="371102", reason="论文造假",
+                                      start_date=date(2027, 6, 1)))
+        db.session.commit()
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    assert "不能报送评审委员会：您在诚信黑名单期限内" in page
+    assert _status(app, application_id) == "city_review"

@@ -1,0 +1,110 @@
+"""Rules of the yearly evaluation plan (portal/domain/evaluation.py)."""
+from datetime import date
+
+from portal.domain.evaluation import STAGES, PlanInput, checklist_item_problems, plan_problems
+
+
+def _stages(**changes):
+    base = {
+        "application": (date(2027, 6, 1), date(2027, 6, 30)),
+        "unit_review": (date(2027, 7, 1), date(2027, 7, 20)),
+        "department_review": (date(2027, 7, 21), date(2027, 8, 10)),
+        "committee": (date(2027, 9, 1), date(2027, 9, 30)),
+        "result_notice": (date(2027, 10, 8), date(2027, 10, 14)),
+        "confirmation": (date(2027, 10, 15), date(2027, 11, 15)),
+    }
+    return base | changes
+
+
+def _plan(**changes):
+    values = dict(org_id=1, year=2027, title="2027年度工程系列职称评审工作的通知", series="engineering",
+                  levels=["中级"], committee_id=5, pass_rate=30, deployment_text="正文", stages=_stages())
+    return PlanInput(**(values | changes))
+
+
+def _codes(problems):
+    return [p.code for p in problems]
+
+
+def test_a_complete_plan_has_no_problems():
+    assert plan_problems(_plan()) == []
+
+
+def test_every_stage_needs_both_dates():
+    stages = _stages()
+    del stages["committee"]
+    problems = plan_problems(_plan(stages=stages))
+    assert _codes(problems) == ["stage_missing"]
+    assert STAGES["committee"] in problems[0].message
+
+
+def test_a_stage_cannot_end_before_it_starts_nor_start_before_the_previous_stage():
+    problems = plan_problems(_plan(stages=_stages(unit_review=(date(2027, 5, 20), date(2027, 5, 10)))))
+    assert set(_codes(problems)) == {"stage_reversed", "stage_order"}
+
+
+def test_pass_rate_is_a_percentage_and_levels_and_committee_are_required():
+    problems = plan_problems(_plan(pass_rate=0, levels=[], committee_id=None))
+    assert set(_codes(problems)) == {"pass_rate_range", "levels_required", "committee_required"}
+    assert "通过率上限" in next(p.message for p in problems if p.code == "pass_rate_range")
+
+
+def test_application_starts_within_the_plan_year():
+    assert "stage_year" in _codes(plan_problems(_plan(year=2026)))
+
+
+def test_checklist_items_belong_to_a_level_of_the_plan():
+    assert _codes(checklist_item_problems("正高级", "required", "申报表", ["中级"])) == ["level_not_in_plan"]
+    assert _codes(checklist_item_problems("中级", "maybe", " ", ["中级"])) == ["requirement_unknown", "name_required"]
+    assert checklist_item_problems("中级", "online", "学历证书（学信网可查的免交）", ["中级"]) == []
+
+
+def test_hours_need_ninety_a_year_two_thirds_professional():
+    from portal.domain.evaluation import hours_problems
+    assert hours_problems(30, 60) == []
+    assert _codes(hours_problems(None, 60)) == ["hours_required"]
+    assert _codes(hours_problems(20, 50)) == ["hours_total"]
+    assert _codes(hours_problems(40, 60)) == ["hours_share"]
+
+
+def test_chsi_number_is_eighteen_digits_or_a_scan_is_needed():
+    from portal.domain.evaluation import chsi_problems
+    assert chsi_problems("105611200905000123", scan=False) == []
+    assert chsi_problems(None, scan=True) == []
+    assert _codes(chsi_problems("10561120090500012X", scan=True)) == ["chsi_format"]
+    assert _codes(chsi_problems("", scan=False)) == ["education_proof"]
+
+
+def test_age_is_counted_on_the_birthday():
+    from portal.domain.evaluation import age_on
+    assert age_on(date(1967, 6, 10), date(2027, 6, 9)) == 59
+    assert age_on(date(1967, 6, 10), date(2027, 6, 10)) == 60
+
+
+def test_initial_level_needs_no_title_but_higher_levels_need_the_one_below():
+    from portal.domain.evaluation import ApplicationFacts, route_problems
+    base = dict(today=date(2027, 6, 10), plan_year=2027, plan_levels=["初级", "正高级"],
+                application_window=(None, None), route="ordinary", birth_date=None, sex=None, retirement_ages={},
+                unit_nature=None, transition_exception=False, blacklisted=False, same_level_applications=0,
+                exam_only_level=False, current_title_has_proof=False)
+    assert route_problems(ApplicationFacts(level="初级", current_level=None, **base)) == []
+    skipped = route_problems(ApplicationFacts(level="正高级", current_level="中级", **base))
+    assert _codes(skipped) == ["previous_level"] and "须已取得副高级职称" in skipped[0].message
+
+
+def test_senior_recommendations_need_the_interview_and_freelancers_may_skip_the_opinion():
+    from portal.domain.evaluation import recommendation_problems
+    full = {k: "好" for k in ("morality", "performance", "expertise", "ability", "attitude")}
+    assert recommendation_problems("中级", False, full, None, None) == []
+    assert _codes(recommendation_problems("副高级", False, full, date(2027, 6, 1), " ")) == ["interview_missing"]
+    assert recommendation_problems("副高级", True, None, date(2027, 6, 1), "王工、李工") == []
+    assert len(recommendation_problems("中级", False, {"morality": "好"}, None, None)) == 4
+
+
+def test_a_return_tells_something_and_gives_a_deadline():
+    from portal.domain.evaluation import past_resubmit_deadline, return_problems
+    assert _codes(return_problems(" ", [], 10)) == ["return_empty"]
+    assert _codes(return_problems("", [1], 60)) == ["return_days"]
+    assert return_problems("", [1], 10) == []
+    assert not past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 13))
+    assert past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 14))
