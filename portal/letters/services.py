@@ -40,6 +40,7 @@ from portal.documents.letters import (
 )
 from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
+from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
@@ -441,6 +442,18 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
 
 def documents_of(user, limit: int = 50) -> list[IssuedDocument]:
     return list(db.session.scalars(scoped(IssuedDocument, user).order_by(IssuedDocument.id.desc()).limit(limit)))
+
+
+DOCUMENT_EXPORT_HEADERS = ("编号", "文件", "单位 / 人员", "出具人", "出具时间")
+
+
+def document_export_rows(user):
+    """The issued-documents list as shown, every document in scope (up to MAX_ROWS), for Excel."""
+    for doc in documents_of(user, limit=MAX_ROWS):
+        covers = doc.org.name if doc.org else ""
+        if doc.kind == "individual_letter":
+            covers += f" · {doc.covers.get('person_name_masked', '')}"
+        yield doc.number, doc.kind_label, covers, doc.created_by_name, clock.china_time(doc.created_at, "%Y-%m-%d %H:%M:%S")
 
 
 def by_number(number: str) -> IssuedDocument | None:

@@ -14,7 +14,7 @@ from portal.models import ApiKey, Certificate
 from portal.verify import batch as batch_jobs
 from portal.verify.batch import BatchError, check_upload, template_workbook
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
-from portal.verify.keys import all_keys, issue_key, revoke_key
+from portal.verify.keys import KEY_EXPORT_HEADERS, all_keys, issue_key, key_export_rows, revoke_key
 from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester,
                                     find_certificates, history_export_rows, history_page, identity_digest, is_holder,
@@ -183,6 +183,12 @@ def api_keys():
         flash(f"已为“{key.org_name}”签发接口密钥。密钥只显示这一次，请立即复制并安全地交给对方。", "success")
         form = ApiKeyForm(formdata=None)
     return render_template("verify/keys.html", form=form, keys=all_keys(), new_key=new_key)
+
+
+@bp.get("/verify/keys.xlsx")
+@roles_required("admin")
+def api_keys_export():
+    return xlsx_response("核验接口密钥", KEY_EXPORT_HEADERS, key_export_rows())
 
 
 @bp.post("/verify/keys/<int:key_id>/revoke")
