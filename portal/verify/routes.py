@@ -10,6 +10,7 @@ from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
 from portal.exports import xlsx_response
 from portal.extensions import db, limiter
+from portal.letters.services import read_document
 from portal.models import ApiKey, Certificate
 from portal.verify import batch as batch_jobs
 from portal.verify.batch import BatchError, check_upload, template_workbook
@@ -18,7 +19,7 @@ from portal.verify.keys import KEY_EXPORT_HEADERS, all_keys, issue_key, key_expo
 from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester,
                                     find_certificates, history_export_rows, history_page, identity_digest, is_holder,
-                                    log_lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
+                                    issue_report, log_lookup, lookup_token, may_revoke, parse_query, revoke,
                                     verification_qr_svg, verification_url)
 from portal.verify.throttle import count, refuse_if_spent, retry_after_header, start_throttle, throttle
 
@@ -79,11 +80,11 @@ def token_page(token: str):
 @limiter.limit(lambda: current_app.config["VERIFY_REPORT_LIMIT"])
 def report(token: str):
     throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
-    pdf = report_pdf(token, Requester.from_request("report"))
-    if pdf is None:
+    doc = issue_report(token, Requester.from_request("report"))
+    if doc is None:
         return render_template("verify/token.html", results=[], stateless=True), 404
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                         download_name=f"职称证书核验报告{clock.today():%Y%m%d}.pdf")
+    response = send_file(io.BytesIO(read_document(doc)), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"职称证书核验报告{doc.number}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
