@@ -21,7 +21,7 @@ from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, 
                                     find_certificates, history_export_rows, history_page, identity_digest, is_holder,
                                     issue_report, log_lookup, lookup_token, may_revoke, parse_query, revoke,
                                     verification_qr_svg, verification_url)
-from portal.verify.throttle import count, refuse_if_spent, retry_after_header, start_throttle, throttle
+from portal.verify.throttle import count, retry_after_header, start_throttle, throttle
 
 bp = Blueprint("verify", __name__, cli_group=None)
 
@@ -55,11 +55,11 @@ def lookup_page():
     if query:
         # One budget per address (shared with the QR links) and one per queried number, whoever
         # asks. Only misses spend the number's budget (guessing a name), so a stranger cannot
-        # use it up by looking up a real holder correctly. The address is counted while the
-        # query runs and settled before anything is shown or logged.
-        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
+        # use it up by looking up a real holder correctly. Both are asked of Redis in one round
+        # trip while the query runs, and settled before anything is shown or logged.
         identity = "identity:" + identity_digest(query.identity)
-        refuse_if_spent("VERIFY_LIMIT_PER_IDENTITY", identity)
+        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"),
+                                  unspent=("VERIFY_LIMIT_PER_IDENTITY", identity))
         results = find_certificates(query)
         counting.check()
         if not results:
