@@ -27,12 +27,18 @@ from portal.extensions import limiter
 log = logging.getLogger("portal.ratelimit")
 
 # limits' fixed-window counting (INCRBY, and EXPIRE when the window starts) for many keys at once.
+# The keys past the expiries (ARGV) are only read: limits a request must not have used up, though
+# it does not count against them, answered in the same round trip.
 _COUNT_ALL = """
 local counts = {}
 for i, key in ipairs(KEYS) do
-  local count = redis.call('incrby', key, 1)
-  if count == 1 then redis.call('expire', key, ARGV[i]) end
-  counts[i] = count
+  if i <= #ARGV then
+    local count = redis.call('incrby', key, 1)
+    if count == 1 then redis.call('expire', key, ARGV[i]) end
+    counts[i] = count
+  else
+    counts[i] = tonumber(redis.call('get', key) or 0)
+  end
 end
 return counts
 """
@@ -122,8 +128,8 @@ class Counting:
     when its window ends), or None.
     """
 
-    def __init__(self, store: _SharedStore, checks: list[Check]) -> None:
-        self.store, self.checks = store, checks
+    def __init__(self, store: _SharedStore, checks: list[Check], unspent: list[Check]) -> None:
+        self.store, self.checks, self.unspent = store, checks, unspent
         self.outcome: Outcome = None
         self.settled = False
         self._connection = None
@@ -133,15 +139,16 @@ class Counting:
         pool = self.store.storage.get_connection().connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_command("EVALSHA", self.store.count_all.sha, len(self.checks), *self._keys(),
-                                    *self._expiries())
+            connection.send_command("EVALSHA", self.store.count_all.sha, len(self.checks) + len(self.unspent),
+                                    *self._keys(), *self._expiries())
         except BaseException:
             pool.release(connection)
             raise
         self._connection = connection
 
     def _keys(self) -> list[str]:
-        return [self.store.storage.prefixed_key(item.key_for(*identifiers)) for item, identifiers in self.checks]
+        return [self.store.storage.prefixed_key(item.key_for(*identifiers))
+                for item, identifiers in self.checks + self.unspent]
 
     def _expiries(self) -> list[int]:
         return [item.get_expiry() for item, _ in self.checks]
@@ -159,7 +166,7 @@ class Counting:
 
     def count_in(self, strategy: RateLimiter) -> None:
         exceeded = _first_exceeded(strategy, self.checks)
-        self.outcome, self.settled = ((exceeded, strategy) if exceeded else None), True
+        self.outcome, self.settled = ((exceeded, strategy) if exceeded else _first_spent(strategy, self.unspent)), True
 
     def result(self) -> Outcome:
         if not self.settled:
@@ -170,16 +177,19 @@ class Counting:
                 self.count_in(self.store.memory)
             else:
                 self.store.confirmed_at = time.monotonic()
+                counted = len(self.checks)
                 exceeded = next((check for check, count in zip(self.checks, counts) if int(count) > check[0].amount),
-                                None)
+                                None) or next((check for check, count in zip(self.unspent, counts[counted:])
+                                               if int(count) >= check[0].amount), None)
                 self.outcome, self.settled = ((exceeded, self.store.strategy) if exceeded else None), True
         return self.outcome
 
 
-def start(checks: list[Check]) -> Counting:
-    """Count one request against every (limit, identifiers); read the outcome with result()."""
+def start(checks: list[Check], unspent: list[Check] | None = None) -> Counting:
+    """Count one request against every (limit, identifiers) of `checks`; read the outcome with
+    result(), which also reports a limit of `unspent` that is used up (read, not counted)."""
     store = _shared_store()
-    counting = Counting(store, checks)
+    counting = Counting(store, checks, unspent or [])
     if store.answers():
         try:
             if store.count_all is not None:

@@ -1,6 +1,6 @@
 """Draw real lookups from the benchmark database for wrk to cycle through.
 
-Writes page.txt (one /verify?... path per line) and api.txt (one JSON body per line) into the
+Writes page.txt (one form body of the POST /verify lookup per line, without the CSRF token) and api.txt (one JSON body per line) into the
 directory given, and prints the demo API key. Nine in ten lookups hit a published certificate
 (half by 证件号码, half by 证书编号); one in ten is a near miss (a real ID with a wrong name), which
 costs the same as a hit by design.
@@ -47,7 +47,7 @@ def main(out_dir: Path, count: int) -> None:
         else:
             lookups.append({"name": name, "id_number": id_number})
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "page.txt").write_text("".join(f"/verify?{urlencode(q)}\n" for q in lookups))
+    (out_dir / "page.txt").write_text("".join(f"{urlencode(q)}\n" for q in lookups))
     (out_dir / "api.txt").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in lookups))
     print(key)
 

@@ -16,6 +16,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+# The scripts below import this checkout's portal, not whichever one the virtualenv has installed.
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 : "${DATABASE_URL:?set DATABASE_URL to the benchmark database}"
 WORKERS="${WORKERS:-4}"
 THREADS="${THREADS:-1}"
@@ -82,7 +84,17 @@ status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 curl -s "$BASE/healthz" | grep -q '"ok"' || fail "/healthz reports: $(curl -s "$BASE/healthz")"
 [ "$(status -X POST -H 'Content-Type: application/json' -H "X-API-Key: $API_KEY" --data-binary "$(head -1 "$DATA_DIR/api.txt")" "$BASE/api/v1/verify")" = 200 ] \
   || fail "an API lookup does not answer 200: $(tail -20 "$DATA_DIR/gunicorn.log")"
-[ "$(status "$BASE$(head -1 "$DATA_DIR/page.txt")")" = 200 ] || fail "a page lookup does not answer 200: $(tail -20 "$DATA_DIR/gunicorn.log")"
+# The page lookup is a form POST with a CSRF token: one session's cookie and token serve every
+# request of the run, as one browser tab would send them.
+curl -s -c "$DATA_DIR/cookies" "$BASE/verify" > "$DATA_DIR/form.html"
+CSRF_TOKEN="$(grep -o 'name="csrf_token" type="hidden" value="[^"]*"' "$DATA_DIR/form.html" | head -1 | sed 's/.*value="//; s/"$//')"
+SESSION_COOKIE="session=$(awk '$6 == "session" {print $7}' "$DATA_DIR/cookies")"
+[ -n "$CSRF_TOKEN" ] && [ "$SESSION_COOKIE" != "session=" ] || fail "the lookup form gave no CSRF token or session cookie"
+export CSRF_TOKEN SESSION_COOKIE
+curl -s -o "$DATA_DIR/page-check.html" -w '%{http_code}' -H "Cookie: $SESSION_COOKIE" \
+  --data-binary "$(head -1 "$DATA_DIR/page.txt")&csrf_token=$CSRF_TOKEN" "$BASE/verify" > "$DATA_DIR/page-status"
+[ "$(cat "$DATA_DIR/page-status")" = 200 ] && grep -q 'id="verify-result"' "$DATA_DIR/page-check.html" \
+  || fail "a page lookup does not answer 200 with a result (status $(cat "$DATA_DIR/page-status")): $(tail -20 "$DATA_DIR/gunicorn.log")"
 [ "$(redis-cli -p "$REDIS_PORT" --scan --pattern 'LIMITS:*' | wc -l)" -gt 0 ] || fail "the lookups were not counted in Redis"
 
 measure() {  # measure MODE DURATION ROUND: one wrk run; exits the script if any request failed

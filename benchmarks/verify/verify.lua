@@ -1,10 +1,13 @@
 -- wrk script: cycles through real lookups written by prepare.py.
--- MODE=page  GET /verify?name=...&id_number=... (lines of page.txt)
+-- MODE=page  POST /verify, a form body from page.txt plus the CSRF token of one session
+--            (CSRF_TOKEN and SESSION_COOKIE, fetched by run.sh from the lookup form)
 -- MODE=api   POST /api/v1/verify with X-API-Key (lines of api.txt)
 -- MODE=health GET /healthz
 local mode = os.getenv("MODE") or "page"
 local data_dir = os.getenv("DATA_DIR") or "."
 local api_key = os.getenv("API_KEY") or ""
+local csrf_token = os.getenv("CSRF_TOKEN") or ""
+local session_cookie = os.getenv("SESSION_COOKIE") or ""
 local items = {}
 local counter = 0
 local thread_count = 0
@@ -35,7 +38,9 @@ function request()
   end
   counter = counter % #items + 1
   if mode == "page" then
-    return wrk.format("GET", items[counter])
+    return wrk.format("POST", "/verify",
+      {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = session_cookie},
+      items[counter] .. "&csrf_token=" .. csrf_token)
   end
   return wrk.format("POST", "/api/v1/verify",
     {["Content-Type"] = "application/json", ["X-API-Key"] = api_key}, items[counter])

@@ -5,6 +5,7 @@ from portal.access import get_scoped_or_404
 from portal.accounts import services
 from portal.accounts.forms import AdminAccountForm, OrganisationForm
 from portal.auth.decorators import roles_required
+from portal.exports import xlsx_response
 from portal.domain.accounts import ACCOUNT_MANAGER_ROLES, CHILD_ORG_TYPES
 from portal.models import Organization, User
 from portal.models.org import ORG_TYPES
@@ -27,6 +28,13 @@ def index():
     q = request.args.get("q", "")
     accounts = services.accounts_page(current_user, q, request.args.get("page", 1, type=int))
     return render_template("accounts/index.html", accounts=accounts, q=q, manages=services.manages)
+
+
+@bp.get("/accounts/export.xlsx")
+@managers_only
+def export():
+    q = request.args.get("q", "")
+    return xlsx_response("账户管理", services.ACCOUNT_EXPORT_HEADERS, services.account_export_rows(current_user, q))
 
 
 @bp.get("/accounts/logins")

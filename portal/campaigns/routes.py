@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from portal import clock
 from portal.campaigns import services
 from portal.campaigns.forms import CampaignForm
+from portal.exports import xlsx_response
 from portal.models import Campaign
 from portal.workflow import DEADLINE_LEVELS, trail
 
@@ -47,6 +48,13 @@ def index():
         deadlines={c.id: {d.level: d.due_date for d in c.deadlines} for c in campaigns},
         applying_id=applying.id if applying is not None else None, may_edit=services.may_edit,
         levels=services.LEVEL_ORDER, level_names=services.LEVEL_SHORT_NAMES, today=clock.today())
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    _manager_required()
+    return xlsx_response("采集任务", services.CAMPAIGN_EXPORT_HEADERS, services.campaign_export_rows(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -33,6 +33,8 @@ class VerificationReport:
     status_note: str | None  # revocation or correction, in a sentence
     looked_up_at: datetime  # Beijing time
     url: str  # the live result behind the QR code
+    number: str = ""  # the issued document's number (文书编号), typed in at /documents/<number>
+    document_url: str = ""  # where the registered copy is checked
 
 
 def _cn_date(value) -> str:

@@ -7,11 +7,13 @@ import tempfile
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from portal.access import get_scoped_or_404, scoped
+from portal.access import get_scoped_or_404
 from portal.documents.xlsx_export import CATEGORIES, export_zip, national_export, safe_name
 from portal.documents.xlsx_template import template_bytes
 from portal.excel.forms import CommitForm, UploadForm
-from portal.excel.services import EXPORT_ROLES, IMPORT_ROLES, ExportSource, template_data
+from portal.excel.services import (EXPORT_ROLES, IMPORT_ROLES, JOB_EXPORT_HEADERS, ExportSource, import_jobs,
+                                   job_export_rows, template_data)
+from portal.exports import xlsx_response
 from portal.extensions import db, limiter
 from portal.htmx import wants_fragment
 from portal.imports import jobs
@@ -55,9 +57,16 @@ def upload():
             if not jobs.enqueue(job, "check"):
                 flash(jobs.QUEUE_DELAYED, "warning")
             return redirect(url_for("excel.job", job_id=job.id))
-    recent = db.session.scalars(scoped(ImportJob).order_by(ImportJob.id.desc()).limit(20)).all()
+    recent = import_jobs(current_user, 20)
     max_rows = current_app.config.get("EXCEL_MAX_ROWS", MAX_ROWS)
     return render_template("excel/upload.html", form=form, error=error, recent=recent, max_rows=max_rows)
+
+
+@bp.get("/import/jobs.xlsx")
+@login_required
+def jobs_export():
+    _require(IMPORT_ROLES)
+    return xlsx_response("导入记录", JOB_EXPORT_HEADERS, job_export_rows(current_user))
 
 
 @bp.get("/import/<int:job_id>")

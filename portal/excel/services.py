@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, not_, or_, select
 
-from portal.access import visibility
+from portal.access import scoped, visibility
+from portal.clock import china_time
+from portal.documents import xlsx_list
 from portal.documents.xlsx_template import TemplateData, affiliation_choice, region_choice
 from portal.extensions import db
-from portal.models import CodeItem, Certificate, Organization, Person, Region
+from portal.models import CodeItem, Certificate, ImportJob, Organization, Person, Region
 
 IMPORT_ROLES = ("unit", "department", "county_office", "city_office", "province_office", "committee")
 EXPORT_ROLES = IMPORT_ROLES + ("admin",)
@@ -19,6 +21,20 @@ ROLE_OF_ORG_TYPE = {"unit": "unit", "talent_center": "unit", "department": "depa
 SENIOR_LEVELS = ("正高级", "副高级")
 JUNIOR_LEVELS = ("初级", "助理级", "员级")
 ASSESSMENT = "assessment_recognition"
+
+
+def import_jobs(user, limit: int) -> list[ImportJob]:
+    return list(db.session.scalars(scoped(ImportJob, user).order_by(ImportJob.id.desc()).limit(limit)))
+
+
+JOB_EXPORT_HEADERS = ("文件", "上传时间", "状态", "数据行", "无错误", "已导入")
+
+
+def job_export_rows(user):
+    """The import list as shown, every job in scope (up to the list-export limit), for Excel."""
+    for j in import_jobs(user, xlsx_list.MAX_ROWS):
+        yield (j.filename if j.stored_name else f"{j.filename}（命令行）", china_time(j.created_at), j.status_label,
+               j.rows_total, j.rows_valid, j.rows_imported)
 
 
 def template_data() -> TemplateData:

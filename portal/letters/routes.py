@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal import clock
 from portal.access import scoped
 from portal.documents.signing import CA_CERT_FILE
+from portal.exports import xlsx_response
 from portal.extensions import csrf, db, limiter
 from portal.htmx import wants_fragment
 from portal.letters import credentials, services
@@ -143,6 +144,12 @@ def _own_document_or_404(number: str) -> IssuedDocument:
     if doc is None:
         abort(404)
     return doc
+
+
+@bp.get("/letters/documents.xlsx")
+@login_required
+def export():
+    return xlsx_response("已出具的文件", services.DOCUMENT_EXPORT_HEADERS, services.document_export_rows(current_user))
 
 
 @bp.get("/letters/documents/<number>")

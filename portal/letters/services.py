@@ -40,6 +40,7 @@ from portal.documents.letters import (
 )
 from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
+from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.idnumber import mask_id
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
@@ -52,9 +53,9 @@ from portal.notices.services import publishing_statuses
 
 ISSUER_ROLES = ("unit", "department", "county_office", "city_office", "province_office", "committee")
 SHEET_MAX_RECORDS = 300
-NUMBER_PREFIX = {"unit_letter": "DW", "individual_letter": "GR", "review_sheet": "SH"}
+NUMBER_PREFIX = {"unit_letter": "DW", "individual_letter": "GR", "review_sheet": "SH", "verification_report": "HY"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-NUMBER_PATTERN = re.compile(r"(DW|GR|SH)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
+NUMBER_PATTERN = re.compile(r"(DW|GR|SH|HY)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
 SUBMITTED_STATUSES = (*REVIEW_STATUSES, "approved")
 # Trail actions that are a named person's decision on a record (谁审核谁签字).
 # The trail actions the sign-off sheet lists; their names come from portal/labels.py.
@@ -199,9 +200,10 @@ def stamp_lines(name: str, width: int = 16) -> list[str]:
     return [name[i:i + width] for i in range(0, len(name), width)] or [name]
 
 
-def _issue(*, kind: str, title: str, org: Organization | None, person: Person | None, covers: dict,
+def issue_document(*, kind: str, title: str, org: Organization | None, person: Person | None, covers: dict,
            build: Callable[[str, str], bytes], signer_org: Organization | None, stamp: list[str], reason: str,
            user) -> IssuedDocument:
+    """Number, sign, store and register a document, so /documents/<number> and the upload check find it."""
     try:
         signer = credentials.signer_for(signer_org, user)
     except credentials.CredentialError as exc:
@@ -293,8 +295,9 @@ def issue_unit_letter(org: Organization, user, flt: BatchFilter = BatchFilter())
             batch_label=label, levels=summary.levels, total_persons=summary.total_persons,
             total_certificates=summary.total_certificates, issued_on=as_of))
 
-    return _issue(kind="unit_letter", title=UNIT_LETTER_TITLE, org=org, person=None, covers=covers, build=build,
-                  signer_org=org, stamp=stamp_lines(org.name), reason="数据上报承诺：对上报数据的真实性负责", user=user)
+    return issue_document(kind="unit_letter", title=UNIT_LETTER_TITLE, org=org, person=None, covers=covers,
+                          build=build, signer_org=org, stamp=stamp_lines(org.name),
+                          reason="数据上报承诺：对上报数据的真实性负责", user=user)
 
 
 def _series_names() -> dict[str, str]:
@@ -372,10 +375,10 @@ def issue_individual_letter(user) -> IssuedDocument:
             number=number, url=url, person_name=person.name, id_number_masked=mask_id(person.id_number),
             employer=employer, commitment=PERSONAL_COMMITMENT, certificates=rows, confirmed_at=confirmed_at))
 
-    return _issue(kind="individual_letter", title=INDIVIDUAL_LETTER_TITLE, org=person.org, person=person,
-                  covers=covers, build=build, signer_org=None,
-                  stamp=[credentials.PLATFORM_NAME, f"承诺人：{person.name}（在线确认）"],
-                  reason="专业技术人员本人承诺所提交职称信息真实", user=user)
+    return issue_document(kind="individual_letter", title=INDIVIDUAL_LETTER_TITLE, org=person.org, person=person,
+                          covers=covers, build=build, signer_org=None,
+                          stamp=[credentials.PLATFORM_NAME, f"承诺人：{person.name}（在线确认）"],
+                          reason="专业技术人员本人承诺所提交职称信息真实", user=user)
 
 
 def _opinion(entry: AuditEntry) -> str:
@@ -431,9 +434,9 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
             number=number, url=url, org_name=org.name, batch_label=label, records=records,
             total_steps=len(trail), issued_at=issued_at))
 
-    return _issue(kind="review_sheet", title=REVIEW_SHEET_TITLE, org=org, person=None, covers=covers, build=build,
-                  signer_org=org, stamp=stamp_lines(org.name), reason="审核签字确认：谁审核、谁签字、谁负责",
-                  user=user)
+    return issue_document(kind="review_sheet", title=REVIEW_SHEET_TITLE, org=org, person=None, covers=covers,
+                          build=build, signer_org=org, stamp=stamp_lines(org.name),
+                          reason="审核签字确认：谁审核、谁签字、谁负责", user=user)
 
 
 # ---------------------------------------------------------------- reading and checking
@@ -441,6 +444,19 @@ def issue_review_sheet(org: Organization, user, flt: BatchFilter = BatchFilter()
 
 def documents_of(user, limit: int = 50) -> list[IssuedDocument]:
     return list(db.session.scalars(scoped(IssuedDocument, user).order_by(IssuedDocument.id.desc()).limit(limit)))
+
+
+DOCUMENT_EXPORT_HEADERS = ("编号", "文件", "单位 / 人员", "出具人", "出具时间")
+
+
+def document_export_rows(user):
+    """The issued-documents list as shown, every document in scope (up to MAX_ROWS), for Excel."""
+    for doc in documents_of(user, limit=MAX_ROWS):
+        covers = doc.org.name if doc.org else ""
+        if doc.covers.get("person_name_masked"):
+            covers += f" · {doc.covers['person_name_masked']}"
+        yield (doc.number, doc.kind_label, covers, doc.created_by_name,
+               clock.china_time(doc.created_at, "%Y-%m-%d %H:%M:%S"))
 
 
 def by_number(number: str) -> IssuedDocument | None:

@@ -11,6 +11,7 @@ DOCUMENT_KINDS = {
     "unit_letter": "数据上报承诺书",
     "individual_letter": "个人真实性承诺书",
     "review_sheet": "审核签字表",
+    "verification_report": "职称证书核验报告",
 }
 CREDENTIAL_SOURCES = {
     "uploaded": "单位上传的证书",

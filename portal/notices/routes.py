@@ -235,6 +235,14 @@ def manage_show(notice_id: int):
         can_resolve=can_resolve, resolve_form=ResolveForm(), corrected_by=services.correction_of(notice))
 
 
+@bp.get("/notices/manage/<int:notice_id>/objections.xlsx")
+@staff_required
+def objections_export(notice_id: int):
+    notice = get_scoped_or_404(PublicNotice, notice_id)
+    return xlsx_response(f"公示{notice.id}异议", services.OBJECTION_EXPORT_HEADERS,
+                         services.objection_export_rows(notice, current_user))
+
+
 @bp.post("/notices/manage/objections/<int:objection_id>/resolve")
 @staff_required
 def resolve(objection_id: int):

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 
 from portal.audit import record
+from portal.clock import china_time
 from portal.domain.text import clean
 from portal.extensions import db
 from portal.models import ApiKey
@@ -117,6 +118,16 @@ def revoke_key(key: ApiKey, actor=None) -> None:
 
 def all_keys() -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())))
+
+
+KEY_EXPORT_HEADERS = ("编号", "使用单位", "密钥前缀", "签发时间", "状态")
+
+
+def key_export_rows():
+    """The key list as shown (never a key itself: only its prefix is known), for Excel."""
+    for key in all_keys():
+        yield (key.id, key.org_name, f"{key.key_prefix}…", china_time(key.created_at),
+               "有效" if key.active else f"已吊销 {china_time(key.revoked_at)}")
 
 
 def demo_api_key() -> str:

@@ -10,17 +10,18 @@ from portal.access import get_scoped_or_404
 from portal.auth.decorators import roles_required
 from portal.exports import xlsx_response
 from portal.extensions import db, limiter
+from portal.letters.services import read_document
 from portal.models import ApiKey, Certificate
 from portal.verify import batch as batch_jobs
 from portal.verify.batch import BatchError, check_upload, template_workbook
 from portal.verify.forms import ApiKeyForm, BatchForm, RevokeForm
-from portal.verify.keys import all_keys, issue_key, revoke_key
+from portal.verify.keys import KEY_EXPORT_HEADERS, all_keys, issue_key, key_export_rows, revoke_key
 from portal.verify.lookup_log import lookup_log
 from portal.verify.services import (CONTROL_CHARACTERS, HISTORY_EXPORT_HEADERS, REVOKER_ROLES, Requester,
                                     find_certificates, history_export_rows, history_page, identity_digest, is_holder,
-                                    log_lookup, lookup_token, may_revoke, parse_query, report_pdf, revoke,
+                                    issue_report, log_lookup, lookup_token, may_revoke, parse_query, revoke,
                                     verification_qr_svg, verification_url)
-from portal.verify.throttle import count, refuse_if_spent, retry_after_header, start_throttle, throttle
+from portal.verify.throttle import count, retry_after_header, start_throttle, throttle
 
 bp = Blueprint("verify", __name__, cli_group=None)
 
@@ -54,11 +55,11 @@ def lookup_page():
     if query:
         # One budget per address (shared with the QR links) and one per queried number, whoever
         # asks. Only misses spend the number's budget (guessing a name), so a stranger cannot
-        # use it up by looking up a real holder correctly. The address is counted while the
-        # query runs and settled before anything is shown or logged.
-        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
+        # use it up by looking up a real holder correctly. Both are asked of Redis in one round
+        # trip while the query runs, and settled before anything is shown or logged.
         identity = "identity:" + identity_digest(query.identity)
-        refuse_if_spent("VERIFY_LIMIT_PER_IDENTITY", identity)
+        counting = start_throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"),
+                                  unspent=("VERIFY_LIMIT_PER_IDENTITY", identity))
         results = find_certificates(query)
         counting.check()
         if not results:
@@ -79,11 +80,11 @@ def token_page(token: str):
 @limiter.limit(lambda: current_app.config["VERIFY_REPORT_LIMIT"])
 def report(token: str):
     throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
-    pdf = report_pdf(token, Requester.from_request("report"))
-    if pdf is None:
+    doc = issue_report(token, Requester.from_request("report"))
+    if doc is None:
         return render_template("verify/token.html", results=[], stateless=True), 404
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                         download_name=f"职称证书核验报告{clock.today():%Y%m%d}.pdf")
+    response = send_file(io.BytesIO(read_document(doc)), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"职称证书核验报告{doc.number}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -183,6 +184,12 @@ def api_keys():
         flash(f"已为“{key.org_name}”签发接口密钥。密钥只显示这一次，请立即复制并安全地交给对方。", "success")
         form = ApiKeyForm(formdata=None)
     return render_template("verify/keys.html", form=form, keys=all_keys(), new_key=new_key)
+
+
+@bp.get("/verify/keys.xlsx")
+@roles_required("admin")
+def api_keys_export():
+    return xlsx_response("核验接口密钥", KEY_EXPORT_HEADERS, key_export_rows())
 
 
 @bp.post("/verify/keys/<int:key_id>/revoke")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import segno
@@ -21,17 +21,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.access import scoped
 from portal.audit import record
 from portal.clock import in_china
-from portal.documents.signing import sign_pdf
 from portal.documents.xlsx_list import MAX_ROWS
 from portal.documents.verification_report import REPORT_TITLE, VerificationReport, build_report_pdf
 from portal.domain.idnumber import check_resident_id, mask_id
 from portal.domain.names import check_person_name
 from portal.domain.text import clean, has_control_characters
 from portal.extensions import db
-from portal.models import Certificate, CertificateCorrection, CodeItem, Person, VerificationLookup
+from portal.models import Certificate, CertificateCorrection, CodeItem, IssuedDocument, Person, VerificationLookup
 from portal.models._types import utcnow
 from portal.models.verification import PUBLISHED_STATUSES
-from portal.letters.credentials import PLATFORM_NAME, signer_for
+from portal.letters import services as letters
+from portal.letters.credentials import PLATFORM_NAME
 from portal.logredact import truncate_address
 from portal.verify.lookup_log import lookup_log
 from portal.verify.readpath import fetch_all
@@ -248,10 +248,11 @@ def token_url(token: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}"
 
 
-def report_pdf(token: str, requester: Requester) -> bytes | None:
+def issue_report(token: str, requester: Requester) -> IssuedDocument | None:
     """The signed 核验报告 of the certificate behind a QR token, or None when there is none.
 
-    Logged like any lookup (the holder sees who printed a report); signed by the portal itself.
+    Logged like any lookup (the holder sees who printed a report), signed by the portal itself and
+    registered like the letters, so a paper copy's number finds it at /documents/<number>.
     """
     found = lookup_token(token, requester)
     if not found:
@@ -263,13 +264,22 @@ def report_pdf(token: str, requester: Requester) -> bytes | None:
         note = f"该证书信息已于{in_china(view.corrected_at):%Y年%m月%d日}更正，以本报告显示的信息为准。"
     else:
         note = None
-    doc = VerificationReport(
+    looked_up_at = in_china(utcnow())
+    report = VerificationReport(
         name=view.name, masked_id=view.masked_id, series=view.series, title_name=view.title_name,
         level=view.level, issue_date=view.issue_date, cert_no=view.cert_no,
         issuing_authority=view.issuing_authority, review_committee=view.review_committee,
-        status_label=view.status_label, status_note=note, looked_up_at=in_china(utcnow()), url=token_url(token))
-    signer = signer_for(None, None)
-    return sign_pdf(build_report_pdf(doc), signer, reason=REPORT_TITLE, stamp_text_lines=[PLATFORM_NAME])
+        status_label=view.status_label, status_note=note, looked_up_at=looked_up_at, url=token_url(token))
+    # What the public page of the number shows: the report's facts with the name masked, since
+    # anyone holding the paper may type the number in.
+    covers = {"person_name_masked": letters.mask_name(view.name), "masked_id": view.masked_id,
+              "title_name": view.title_name, "level": view.level, "cert_no": view.cert_no,
+              "status_label": view.status_label, "status_note": note,
+              "looked_up_at": f"{looked_up_at:%Y-%m-%d %H:%M:%S}", "live_url": report.url}
+    return letters.issue_document(
+        kind="verification_report", title=REPORT_TITLE, org=None, person=db.session.get(Person, view.person_id),
+        covers=covers, build=lambda number, url: build_report_pdf(replace(report, number=number, document_url=url)),
+        signer_org=None, stamp=[PLATFORM_NAME], reason=REPORT_TITLE, user=None)
 
 
 def verification_url(cert: Certificate) -> str:

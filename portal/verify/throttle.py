@@ -45,12 +45,16 @@ class Throttle:
             raise TooManyRequests(retry_after=max(1, int(reset_at - time.time()) + 1))
 
 
-def start_throttle(*checks: tuple[str, str]) -> Throttle:
-    """Count one request against each limit of every (setting, key); see Throttle.check()."""
+def _checks(pairs) -> list[ratelimit.Check]:
+    return [(item, ("verify", setting, key)) for setting, key in pairs for item in _limits(current_app.config[setting])]
+
+
+def start_throttle(*checks: tuple[str, str], unspent: tuple[str, str] | None = None) -> Throttle:
+    """Count one request against each limit of every (setting, key), and, in the same round trip,
+    read whether the `unspent` (setting, key) is used up, without counting it; see Throttle.check()."""
     if not limiter.enabled:
         return Throttle(None)
-    counting = ratelimit.start([(item, ("verify", setting, key))
-                                for setting, key in checks for item in _limits(current_app.config[setting])])
+    counting = ratelimit.start(_checks(checks), _checks([unspent]) if unspent else None)
 
     @after_this_request
     def settle(response):
@@ -71,11 +75,6 @@ def spent(setting: str, key: str) -> ratelimit.Outcome:
     if not limiter.enabled:
         return None
     return ratelimit.peek([(item, ("verify", setting, key)) for item in _limits(current_app.config[setting])])
-
-
-def refuse_if_spent(setting: str, key: str) -> None:
-    """429 if a limit in `setting` is used up for `key`, without counting this request."""
-    Throttle.refuse(spent(setting, key))
 
 
 def count(setting: str, key: str) -> None:

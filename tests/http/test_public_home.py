@@ -1,6 +1,7 @@
 """The public front door: home page, shared header, favicon, document lookup, signed report."""
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -118,3 +119,23 @@ def test_report_of_a_revoked_certificate_says_revoked(client, app, demo):
     text = subprocess.run(["pdftotext", "-", "-"], input=client.get(f"/v/{token}/report.pdf").data,
                           capture_output=True, check=True).stdout.decode()
     assert "已撤销" in text and "2026年03月02日撤销" in text and "材料造假" in text
+
+
+def test_report_is_an_issued_document_found_by_its_number_and_by_upload(client, app, demo, tmp_path):
+    from portal.models import IssuedDocument
+
+    real = demo["verifiable"][0]
+    data = client.get(_report_link(client, real["name"], real["id_number"])).data
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    number = re.search(r"报告编号：\s*(HY\d{8}-[0-9A-Z]{8})", text).group(1)
+    with app.app_context():
+        doc = db.session.scalar(select(IssuedDocument).where(IssuedDocument.number == number))
+        assert doc.kind == "verification_report" and doc.person_id is not None
+    page = client.get(f"/documents/{number}").get_data(as_text=True)
+    assert "职称证书核验报告" in page and real["cert_no"] in page and "有效" in page
+    assert real["name"] not in page and real["id_number"] not in page, "the number shows only masked identity"
+    assert client.get("/documents/lookup", query_string={"number": number.lower()}).headers["Location"].endswith(
+        f"/documents/{number}")
+    check = client.post("/documents/verify", data={"file": (io.BytesIO(data), "report.pdf")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert f'class="mono">{number}</a>' in check and "职称证书核验报告" in check

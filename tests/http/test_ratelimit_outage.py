@@ -4,8 +4,10 @@ A gunicorn worker counts lookups in a private redis-server; the store is killed 
 started again. While it is down lookups keep answering, limited per process; /healthz says
 "degraded" (still 200); the outage is logged once; then shared counting resumes.
 """
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -74,6 +76,7 @@ def _stop(process: subprocess.Popen) -> None:
 class Portal:
     def __init__(self, base: str, key: str, name: str, id_number: str):
         self.base, self.key, self.name, self.id_number = base, key, name, id_number
+        self.cookies = http.cookiejar.CookieJar()
 
     def api(self) -> int:
         body = json.dumps({"name": self.name, "id_number": self.id_number}).encode()
@@ -81,18 +84,23 @@ class Portal:
                                          headers={"Content-Type": "application/json", "X-API-Key": self.key})
         return self._status(request)
 
-    def page(self) -> int:
-        query = urllib.parse.urlencode({"name": self.name, "id_number": self.id_number})
-        return self._status(urllib.request.Request(f"{self.base}/verify?{query}"))
+    def page(self, name: str | None = None) -> int:
+        """A lookup through the form: a POST with the CSRF token of this client's session."""
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        with opener.open(self.base + "/verify", timeout=10) as response:
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.read().decode()).group(1)
+        body = urllib.parse.urlencode({"name": name or self.name, "id_number": self.id_number,
+                                       "csrf_token": token}).encode()
+        return self._status(urllib.request.Request(f"{self.base}/verify", data=body, method="POST"), opener)
 
     def health(self) -> tuple[int, dict]:
         with urllib.request.urlopen(self.base + "/healthz", timeout=10) as response:
             return response.status, json.loads(response.read())
 
     @staticmethod
-    def _status(request) -> int:
+    def _status(request, opener=None) -> int:
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with (opener.open if opener else urllib.request.urlopen)(request, timeout=10) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
@@ -105,7 +113,8 @@ def portal_with_redis(tmp_path):
     redis_port, web_port = _free_port(), _free_port()
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
            "SECRET_KEY": "outage-test", "UPLOAD_DIR": str(tmp_path / "uploads"),
-           "VERIFY_API_LIMIT_PER_KEY": "6 per minute", "VERIFY_LOG_FLUSH_SECONDS": "0"}
+           "VERIFY_API_LIMIT_PER_KEY": "6 per minute", "VERIFY_LIMIT_PER_IDENTITY": "2 per minute",
+           "VERIFY_LOG_FLUSH_SECONDS": "0"}
     prepared = subprocess.run([sys.executable, "-c", PREPARE], cwd=ROOT, env=env, capture_output=True, text=True,
                               check=True, timeout=300)
     data = json.loads(prepared.stdout.strip().splitlines()[-1])
@@ -158,3 +167,18 @@ def test_lookups_survive_the_store_going_away_and_coming_back(portal_with_redis)
     assert portal.health() == (200, {"status": "ok"})
     assert store.keys("LIMITS:*"), "counting is shared again"
     assert _log_text(log).count("rate-limit store answers again") == 1
+
+
+def test_a_spent_identity_is_read_with_the_address_count_and_not_counted(portal_with_redis):
+    """The page asks Redis for the address count and the queried number's budget in one round
+    trip; only misses spend the number's budget, and a refused lookup spends nothing more."""
+    portal, _, redis_port, _ = portal_with_redis
+    store = redis.Redis(port=redis_port)
+    assert [portal.page() for _ in range(3)] == [200] * 3, "correct lookups do not spend the number's budget"
+    assert [portal.page(name="错误姓名") for _ in range(2)] == [200, 200]
+    identity = [key for key in store.keys("LIMITS:*") if b"identity" in key]
+    assert len(identity) == 1 and int(store.get(identity[0])) == 2
+    assert portal.page() == 429, "the number's budget is used up, even for the right name"
+    assert int(store.get(identity[0])) == 2
+    address = [key for key in store.keys("LIMITS:*") if b"address" in key]
+    assert address and all(int(store.get(key)) == 6 for key in address), "every lookup counted for the address"
