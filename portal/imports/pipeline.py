@@ -8,6 +8,7 @@ rollback undoes a run completely (all-or-nothing) and its commit makes it visibl
 from __future__ import annotations
 
 import gc
+import json
 import math
 import re
 from collections.abc import Callable
@@ -35,7 +36,6 @@ from portal.models.verification import (PUBLIC_CERTIFICATE_FIELDS, PUBLISHED_STA
 from portal.reference import record_context
 
 CHUNK = 1000
-LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit
 # Statuses in which the holding unit may still change a certificate, so a re-import updates it.
 EDITABLE_STATUSES = ("draft", "returned")
 PERSON_UPDATE_FIELDS = ("name", "sex", "birth_date", "employer_name", "unit_nature", "education", "degree",
@@ -222,11 +222,15 @@ def _memoised(process):
 
 
 def _among(column, values: list):
-    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of hundreds
-    (the driver re-parses, uncached, every long statement with many placeholders)."""
+    """`column IN values` with the values as one parameter: on PostgreSQL `= ANY(array)`, on
+    SQLite `IN (SELECT value FROM json_each(?))`. A list of hundreds of placeholders costs more
+    in building and coercing the statement (and, on PostgreSQL, the driver's uncached re-parse)
+    than the lookup itself; the one-parameter form is compiled once and cached. Both still
+    search the column's index per key."""
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
+    keys = func.json_each(bindparam(None, json.dumps(list(values), ensure_ascii=False))).table_valued("value")
+    return column.in_(select(keys.c.value))
 
 
 class Importer:
@@ -496,17 +500,16 @@ class Importer:
                                           f"系统中已有这张证书（{status_label(status)}），不能通过导入修改或重复登记"))
 
     def _load_persons(self, keys: set[tuple], into_existing: bool = True) -> None:
-        numbers = sorted({number for _, number in keys})
+        if not keys:
+            return
         table = Person.__table__
-        for start in range(0, len(numbers), LOOKUP_CHUNK):
-            part = numbers[start:start + LOOKUP_CHUNK]
-            stmt = select(table.c.id, table.c.id_type, table.c.id_number, table.c.org_id, table.c.name) \
-                .where(_among(table.c.id_number, part))
-            for pid, id_type, number, org_id, name in db.session.execute(stmt):
-                if (id_type, number) in keys:
-                    if into_existing:
-                        self._existing_person[(id_type, number)] = (pid, org_id, name)
-                    self._person_ids[(id_type, number)] = pid
+        stmt = select(table.c.id, table.c.id_type, table.c.id_number, table.c.org_id, table.c.name) \
+            .where(_among(table.c.id_number, sorted({number for _, number in keys})))
+        for pid, id_type, number, org_id, name in db.session.execute(stmt):
+            if (id_type, number) in keys:
+                if into_existing:
+                    self._existing_person[(id_type, number)] = (pid, org_id, name)
+                self._person_ids[(id_type, number)] = pid
 
     def _load_certificates(self, person_ids: set[int]) -> tuple[dict, dict, set[int]]:
         """Certificates of these persons by number and by attributes, with the public fields of
@@ -518,32 +521,30 @@ class Importer:
         table = Certificate.__table__
         columns = ["id", "person_id", "grant_date", "status", "org_id", "approved_at", "verify_token",
                    *PUBLIC_CERTIFICATE_FIELDS]
-        ids = sorted(person_ids)
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            stmt = select(*(table.c[name] for name in columns)) \
-                .where(_among(table.c.person_id, ids[start:start + LOOKUP_CHUNK]))
-            for row in db.session.execute(stmt):
-                pid, status = row.person_id, row.status
-                published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
-                    if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
-                    else None
-                value = (row.id, status, row.org_id, published)
-                if row.cert_no:
-                    by_no.setdefault((pid, row.cert_no), value)
-                by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
-                if status not in editable:
-                    locked.add(pid)
+        if not person_ids:
+            return by_no, by_attrs, locked
+        stmt = select(*(table.c[name] for name in columns)).where(_among(table.c.person_id, sorted(person_ids)))
+        for row in db.session.execute(stmt):
+            pid, status = row.person_id, row.status
+            published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
+                if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
+                else None
+            value = (row.id, status, row.org_id, published)
+            if row.cert_no:
+                by_no.setdefault((pid, row.cert_no), value)
+            by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
+            if status not in editable:
+                locked.add(pid)
         return by_no, by_attrs, locked
 
     def _cert_no_holders(self, numbers: set[str]) -> dict[str, int]:
         holders = {}
+        if not numbers:
+            return holders
         table = Certificate.__table__
-        ordered = sorted(numbers)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):
-            stmt = select(table.c.cert_no, table.c.person_id).where(
-                _among(table.c.cert_no, ordered[start:start + LOOKUP_CHUNK]))
-            for cert_no, pid in db.session.execute(stmt):
-                holders.setdefault(cert_no, pid)
+        stmt = select(table.c.cert_no, table.c.person_id).where(_among(table.c.cert_no, sorted(numbers)))
+        for cert_no, pid in db.session.execute(stmt):
+            holders.setdefault(cert_no, pid)
         return holders
 
     # Writing -----------------------------------------------------------------------------------
