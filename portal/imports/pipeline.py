@@ -387,13 +387,6 @@ class Importer:
         })
 
     @staticmethod
-    def _person_key(row: CheckedRow) -> tuple | None:
-        person = row.person
-        if person.get("id_type") and person.get("id_number"):
-            return person["id_type"], person["id_number"]
-        return None
-
-    @staticmethod
     def _cert_key(row: CheckedRow) -> tuple | None:
         cert = row.cert
         if cert.get("cert_no"):
@@ -408,11 +401,11 @@ class Importer:
         Keys are kept compact (one string per person) since a 100 000-row file keeps them all.
         """
         for row in chunk:
-            person = row.person
-            if not (person.get("id_type") and person.get("id_number")):
+            if row.key is None:
                 continue
-            key = person["id_number"] if person["id_type"] == "resident_id" else f"{person['id_type']}:{person['id_number']}"
-            name = person.get("name")
+            id_type, number = row.key
+            key = number if id_type == "resident_id" else f"{id_type}:{number}"
+            name = row.person["name"]
             first = self._seen_person.get(key)
             if first is not None and name and first[1] and name != first[1]:
                 row.problems.append(error("name", "person_name_conflict",
@@ -443,8 +436,7 @@ class Importer:
                 self._seen_cert.setdefault(attrs_key, row.row)
 
     def _check_against_database(self, chunk: list[CheckedRow]) -> None:
-        keyed = [(r, self._person_key(r)) for r in chunk]
-        keyed = [(r, k) for r, k in keyed if k is not None]
+        keyed = [(r, r.key) for r in chunk if r.key is not None]
         keys = {k for _, k in keyed}
         self._load_persons(keys - self._existing_person.keys() - self._person_ids.keys())
         person_ids = {self._existing_person[k][0] for k in keys if k in self._existing_person}
@@ -556,7 +548,7 @@ class Importer:
         certificates = Certificate.__table__
         new_people, updates, renamed = {}, {}, []
         for row in rows:
-            key = self._person_key(row)
+            key = row.key
             if key in self._person_ids:
                 pid = self._person_ids[key]
                 existing = self._existing_person.get(key)
@@ -587,7 +579,7 @@ class Importer:
         inserts, cert_updates = [], []
         # The values every new certificate of the run shares, after person_id (see CERT_INSERT).
         shared = [org.id, org.region_code, self.campaign_id, self.status, False, 1, now, now]
-        person_ids, person_key = self._person_ids, self._person_key
+        person_ids = self._person_ids
         for row in rows:
             cert = row.cert
             values = list(map(cert.get, CERT_FIELDS))
@@ -595,7 +587,7 @@ class Importer:
                 cert_updates.append(dict(zip(_CERT_UPDATE_KEYS, values))
                                     | {"_id": cert["_update_id"], "_updated_at": now})
             else:
-                values.append(person_ids[person_key(row)])
+                values.append(person_ids[row.key])
                 values += shared
                 inserts.append(values)
         if inserts:
