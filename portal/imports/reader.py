@@ -7,11 +7,9 @@ XFD1048576 would otherwise ask for seventeen billion cells).
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import io
 import itertools
-import operator
 import re
 import struct
 import zipfile
@@ -506,19 +504,20 @@ def _piece_strings(xml: bytes, strings: bytes, entry_starts: array) -> bytes:
         return strings
     gap = _gap_entry()
     out = [strings[:entry_starts[0]]]
-    used = sorted(set(map(int, set(refs))))
-    del used[bisect.bisect_left(used, count):]  # a reference past the table refers to nothing
-    # Runs of consecutive entries: a run ends where the next used entry is not the following
-    # one (the differences are taken in C; a piece uses tens of thousands of entries).
-    ends = [k for k, step in enumerate(map(operator.sub, used[1:], used), 1) if step != 1]
     following = 0  # the first entry not written yet
-    for start, end in zip((0, *ends), (*ends, len(used))) if used else ():
-        first, last = used[start], used[end - 1]
-        # The run, after empty entries for those it skips.
-        out.append(gap * (first - following))
-        out.append(strings[entry_starts[first]:entry_starts[last + 1]] if last + 1 < count
-                   else strings[entry_starts[first]:])
-        following = last + 1
+    first = last = -2  # the run of consecutive entries being collected
+    for index in (*sorted(set(map(int, set(refs)))), count):
+        if index == last + 1 and index < count:
+            last = index
+            continue
+        if first >= 0:  # write the run, after empty entries for those it skips
+            out.append(gap * (first - following))
+            out.append(strings[entry_starts[first]:entry_starts[last + 1]] if last + 1 < count
+                       else strings[entry_starts[first]:])
+            following = last + 1
+        if index >= count:
+            break
+        first = last = index
     if following < count:
         out.append(b"</sst>")
     return b"".join(out)
