@@ -142,7 +142,9 @@ def cell_text(value) -> str:
 
 
 def is_blank(value) -> bool:
-    if value is None or value == "":
+    if value.__class__ is str:  # the usual cell; str.strip() removes exactly what isspace() sees
+        return not value or value.isspace()
+    if value is None:
         return True
     if isinstance(value, float) and value != value:
         return True
@@ -399,8 +401,9 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
 
 def _identity_agrees(id_result: IdNumberResult, birth, sex, problems: list) -> None:
     # cross_check reports nothing when the entered date and sex agree with the number (or are empty).
-    if id_result.birth_date is not None and id_result.ok and (
-            (birth is not None and birth != id_result.birth_date) or (sex is not None and sex != id_result.sex)):
+    if id_result.birth_date is not None and (
+            (birth is not None and birth != id_result.birth_date) or (sex is not None and sex != id_result.sex)) \
+            and id_result.ok:
         problems.extend(cross_check(id_result, birth, sex))
 
 
@@ -457,7 +460,7 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
         if found:
             problems.extend(found)
     issue, grant = cert["issue_date"], cert["grant_date"]
-    date_trouble = any(p.field in ("issue_date", "grant_date") for p in problems)
+    date_trouble = bool(problems) and any(p.field in ("issue_date", "grant_date") for p in problems)
     if issue is None and grant is None and not date_trouble:
         problems.append(error("issue_date", "issue_date_required", "请填写发证日期（格式如20191119）"))
     problems += _date_order(issue, grant, birth_date)
@@ -505,7 +508,7 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
             problems.extend(found)
 
     # Without a readable date the scope check would only repeat the date problem.
-    if not any(p.field in ("issue_date", "grant_date") and p.severity == "error" for p in problems):
+    if not problems or not any(p.field in ("issue_date", "grant_date") and p.severity == "error" for p in problems):
         problems.extend(readers.scope((grant, issue, cert["handling_status"], cert["obtain_method"], level,
                                        cert["evaluation_region_code"], cert["issuing_region_code"])))
     return cert, problems
@@ -516,7 +519,9 @@ def _cert_no(raw, problems: list) -> str | None:
         problems.append(error("cert_no", "cert_no_excel_number",
                               "证书编号被Excel存成了数字，开头的0或后几位可能已丢失：请把该列设置为“文本”格式后重新录入证书编号"))
         return None
-    text = cell_text(raw).replace(" ", "")
+    text = cell_text(raw)
+    if " " in text:
+        text = text.replace(" ", "")
     if not text:
         problems.append(warning("cert_no", "cert_no_missing", "未填写证书编号：网上核验时需要证书编号，请尽量填写"))
         return None
@@ -541,7 +546,9 @@ def _date_order(issue: date | None, grant: date | None, birth: date | None) -> l
                 problems.append(error(field, "date_before_birth",
                                       f"{LABELS[field]}{format_iso(value)}早于出生日期{format_iso(birth)}"))
         moment = grant or issue
-        if not problems and moment is not None and _years_before(moment, MIN_TITLE_AGE) < birth:
+        # Only a difference of MIN_TITLE_AGE calendar years or fewer needs the exact date.
+        if not problems and moment is not None and moment.year - birth.year <= MIN_TITLE_AGE \
+                and _years_before(moment, MIN_TITLE_AGE) < birth:
             field = "grant_date" if grant else "issue_date"
             problems.append(error(field, "title_too_young",
                                   f"{LABELS[field]}{format_iso(moment)}时持证人未满{MIN_TITLE_AGE}周岁"

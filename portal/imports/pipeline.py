@@ -8,6 +8,7 @@ rollback undoes a run completely (all-or-nothing) and its commit makes it visibl
 from __future__ import annotations
 
 import gc
+import json
 import math
 import re
 from collections.abc import Callable
@@ -35,7 +36,6 @@ from portal.models.verification import (PUBLIC_CERTIFICATE_FIELDS, PUBLISHED_STA
 from portal.reference import record_context
 
 CHUNK = 1000
-LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit
 # Statuses in which the holding unit may still change a certificate, so a re-import updates it.
 EDITABLE_STATUSES = ("draft", "returned")
 PERSON_UPDATE_FIELDS = ("name", "sex", "birth_date", "employer_name", "unit_nature", "education", "degree",
@@ -222,11 +222,15 @@ def _memoised(process):
 
 
 def _among(column, values: list):
-    """`column IN values`; on PostgreSQL as `= ANY(array)`, one parameter instead of hundreds
-    (the driver re-parses, uncached, every long statement with many placeholders)."""
+    """`column IN values` with the values as one parameter: on PostgreSQL `= ANY(array)`, on
+    SQLite `IN (SELECT value FROM json_each(?))`. A list of hundreds of placeholders costs more
+    in building and coercing the statement (and, on PostgreSQL, the driver's uncached re-parse)
+    than the lookup itself; the one-parameter form is compiled once and cached. Both still
+    search the column's index per key."""
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
+    keys = func.json_each(bindparam(None, json.dumps(list(values), ensure_ascii=False))).table_valued("value")
+    return column.in_(select(keys.c.value))
 
 
 class Importer:
@@ -383,13 +387,6 @@ class Importer:
         })
 
     @staticmethod
-    def _person_key(row: CheckedRow) -> tuple | None:
-        person = row.person
-        if person.get("id_type") and person.get("id_number"):
-            return person["id_type"], person["id_number"]
-        return None
-
-    @staticmethod
     def _cert_key(row: CheckedRow) -> tuple | None:
         cert = row.cert
         if cert.get("cert_no"):
@@ -404,11 +401,11 @@ class Importer:
         Keys are kept compact (one string per person) since a 100 000-row file keeps them all.
         """
         for row in chunk:
-            person = row.person
-            if not (person.get("id_type") and person.get("id_number")):
+            if row.key is None:
                 continue
-            key = person["id_number"] if person["id_type"] == "resident_id" else f"{person['id_type']}:{person['id_number']}"
-            name = person.get("name")
+            id_type, number = row.key
+            key = number if id_type == "resident_id" else f"{id_type}:{number}"
+            name = row.person["name"]
             first = self._seen_person.get(key)
             if first is not None and name and first[1] and name != first[1]:
                 row.problems.append(error("name", "person_name_conflict",
@@ -439,8 +436,7 @@ class Importer:
                 self._seen_cert.setdefault(attrs_key, row.row)
 
     def _check_against_database(self, chunk: list[CheckedRow]) -> None:
-        keyed = [(r, self._person_key(r)) for r in chunk]
-        keyed = [(r, k) for r, k in keyed if k is not None]
+        keyed = [(r, r.key) for r in chunk if r.key is not None]
         keys = {k for _, k in keyed}
         self._load_persons(keys - self._existing_person.keys() - self._person_ids.keys())
         person_ids = {self._existing_person[k][0] for k in keys if k in self._existing_person}
@@ -496,17 +492,16 @@ class Importer:
                                           f"系统中已有这张证书（{status_label(status)}），不能通过导入修改或重复登记"))
 
     def _load_persons(self, keys: set[tuple], into_existing: bool = True) -> None:
-        numbers = sorted({number for _, number in keys})
+        if not keys:
+            return
         table = Person.__table__
-        for start in range(0, len(numbers), LOOKUP_CHUNK):
-            part = numbers[start:start + LOOKUP_CHUNK]
-            stmt = select(table.c.id, table.c.id_type, table.c.id_number, table.c.org_id, table.c.name) \
-                .where(_among(table.c.id_number, part))
-            for pid, id_type, number, org_id, name in db.session.execute(stmt):
-                if (id_type, number) in keys:
-                    if into_existing:
-                        self._existing_person[(id_type, number)] = (pid, org_id, name)
-                    self._person_ids[(id_type, number)] = pid
+        stmt = select(table.c.id, table.c.id_type, table.c.id_number, table.c.org_id, table.c.name) \
+            .where(_among(table.c.id_number, sorted({number for _, number in keys})))
+        for pid, id_type, number, org_id, name in db.session.execute(stmt):
+            if (id_type, number) in keys:
+                if into_existing:
+                    self._existing_person[(id_type, number)] = (pid, org_id, name)
+                self._person_ids[(id_type, number)] = pid
 
     def _load_certificates(self, person_ids: set[int]) -> tuple[dict, dict, set[int]]:
         """Certificates of these persons by number and by attributes, with the public fields of
@@ -518,32 +513,30 @@ class Importer:
         table = Certificate.__table__
         columns = ["id", "person_id", "grant_date", "status", "org_id", "approved_at", "verify_token",
                    *PUBLIC_CERTIFICATE_FIELDS]
-        ids = sorted(person_ids)
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            stmt = select(*(table.c[name] for name in columns)) \
-                .where(_among(table.c.person_id, ids[start:start + LOOKUP_CHUNK]))
-            for row in db.session.execute(stmt):
-                pid, status = row.person_id, row.status
-                published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
-                    if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
-                    else None
-                value = (row.id, status, row.org_id, published)
-                if row.cert_no:
-                    by_no.setdefault((pid, row.cert_no), value)
-                by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
-                if status not in editable:
-                    locked.add(pid)
+        if not person_ids:
+            return by_no, by_attrs, locked
+        stmt = select(*(table.c[name] for name in columns)).where(_among(table.c.person_id, sorted(person_ids)))
+        for row in db.session.execute(stmt):
+            pid, status = row.person_id, row.status
+            published = {f: getattr(row, f) for f in PUBLIC_CERTIFICATE_FIELDS} \
+                if row.approved_at is not None or row.verify_token is not None or status in PUBLISHED_STATUSES \
+                else None
+            value = (row.id, status, row.org_id, published)
+            if row.cert_no:
+                by_no.setdefault((pid, row.cert_no), value)
+            by_attrs.setdefault((pid, row.series, row.level, row.issue_date or row.grant_date), value)
+            if status not in editable:
+                locked.add(pid)
         return by_no, by_attrs, locked
 
     def _cert_no_holders(self, numbers: set[str]) -> dict[str, int]:
         holders = {}
+        if not numbers:
+            return holders
         table = Certificate.__table__
-        ordered = sorted(numbers)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):
-            stmt = select(table.c.cert_no, table.c.person_id).where(
-                _among(table.c.cert_no, ordered[start:start + LOOKUP_CHUNK]))
-            for cert_no, pid in db.session.execute(stmt):
-                holders.setdefault(cert_no, pid)
+        stmt = select(table.c.cert_no, table.c.person_id).where(_among(table.c.cert_no, sorted(numbers)))
+        for cert_no, pid in db.session.execute(stmt):
+            holders.setdefault(cert_no, pid)
         return holders
 
     # Writing -----------------------------------------------------------------------------------
@@ -555,7 +548,7 @@ class Importer:
         certificates = Certificate.__table__
         new_people, updates, renamed = {}, {}, []
         for row in rows:
-            key = self._person_key(row)
+            key = row.key
             if key in self._person_ids:
                 pid = self._person_ids[key]
                 existing = self._existing_person.get(key)
@@ -586,7 +579,7 @@ class Importer:
         inserts, cert_updates = [], []
         # The values every new certificate of the run shares, after person_id (see CERT_INSERT).
         shared = [org.id, org.region_code, self.campaign_id, self.status, False, 1, now, now]
-        person_ids, person_key = self._person_ids, self._person_key
+        person_ids = self._person_ids
         for row in rows:
             cert = row.cert
             values = list(map(cert.get, CERT_FIELDS))
@@ -594,7 +587,7 @@ class Importer:
                 cert_updates.append(dict(zip(_CERT_UPDATE_KEYS, values))
                                     | {"_id": cert["_update_id"], "_updated_at": now})
             else:
-                values.append(person_ids[person_key(row)])
+                values.append(person_ids[row.key])
                 values += shared
                 inserts.append(values)
         if inserts:

@@ -18,12 +18,14 @@ CERT_FIELDS = ("cert_no", "issue_date", "grant_date", "review_year", "series", "
                "handling_status", "obtain_method")
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     row: int  # the row number as Excel shows it
     person: dict = field(default_factory=dict)
     cert: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # (id_type, id_number) once both are known, else None; the run looks rows up by it again and again.
+    key: tuple | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,4 +84,5 @@ class RowChecker:
         cert, cert_problems = records.check_certificate(cells, self.ctx, self.readers,
                                                         birth_date=person.get("birth_date"))
         problems += cert_problems
-        return CheckedRow(row_number, person, cert, problems)
+        id_type, number = person["id_type"], person["id_number"]
+        return CheckedRow(row_number, person, cert, problems, (id_type, number) if id_type and number else None)

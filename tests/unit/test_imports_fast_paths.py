@@ -4,11 +4,13 @@ from __future__ import annotations
 import gc
 import threading
 import zipfile
+from array import array
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from portal.domain import records
 from portal.domain.idnumber import build_resident_id, check_resident_id
 from portal.domain.names import check_person_name
 from portal.domain.scope import ScopeRules
@@ -134,3 +136,33 @@ def test_a_name_of_chinese_characters_only_passes_unchanged():
 def test_clean_of_chinese_text_with_and_without_full_width_characters():
     assert clean(" 日照市人力资源和社会保障局 ") == "日照市人力资源和社会保障局"
     assert clean("日照市（ＡＢＣ）\u3000一中\u00a0") == "日照市(ABC) 一中"
+
+
+def test_a_piece_gets_each_entry_it_uses_in_its_place_and_empty_ones_between():
+    entries = [f"<si><t>{i}</t></si>".encode() for i in range(12)]
+    strings = b'<sst count="12">' + b"".join(entries) + b"</sst>"
+    starts = array("q", (m.start() for m in reader._SST_ENTRY.finditer(strings)))
+    gap = reader._gap_entry()
+    for used, expected_entries in (
+            ([3, 4, 5, 9], [gap] * 3 + entries[3:6] + [gap] * 3 + [entries[9]]),
+            ([0, 11, 11], [entries[0]] + [gap] * 10 + [entries[11]]),
+            ([2, 40], [gap] * 2 + [entries[2]]),  # a reference past the table refers to nothing
+            ([], [])):
+        xml = b"".join(b'<c r="A%d" t="s"><v>%d</v></c>' % (n, i) for n, i in enumerate(used, 1))
+        assert reader._piece_strings(xml, strings, starts) == b'<sst count="12">' + b"".join(expected_entries) + b"</sst>"
+
+
+@pytest.mark.parametrize("value, blank", [
+    ("", True), (" ", True), ("\t\n", True), ("\u3000", True), ("\xa0", True), (None, True), (float("nan"), True),
+    ("a ", False), (" 0", False), (0, False), (0.0, False), (False, False), (date(2020, 1, 1), False)])
+def test_blank_cells_as_the_rules_see_them(value, blank):
+    assert records.is_blank(value) is blank
+
+
+@pytest.mark.parametrize("birth, moment, too_young", [
+    (date(2000, 3, 1), date(2016, 2, 29), True), (date(2000, 3, 1), date(2016, 3, 1), False),
+    (date(2000, 2, 29), date(2016, 2, 28), True), (date(2000, 2, 29), date(2016, 2, 29), False),
+    (date(2000, 12, 31), date(2017, 1, 1), False), (date(2000, 1, 1), date(2015, 12, 31), True)])
+def test_the_sixteenth_birthday_is_where_a_title_may_start(birth, moment, too_young):
+    codes = {p.code for p in records._date_order(moment, moment, birth)}
+    assert ("title_too_young" in codes) is too_young
