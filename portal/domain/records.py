@@ -340,6 +340,22 @@ def _email(raw):
 
 # --- the person ---------------------------------------------------------------------------------
 
+_CONTACT_READERS = {"phone": check_phone, "social_security_no": _social_security, "email": _email}
+_CONTACT_FIELDS = tuple(_CONTACT_READERS)
+
+
+def _read_filled(get, readers, fields: tuple[str, ...], into: dict, problems: list) -> None:
+    """Each filled field through its reader; an empty one is None, and its rules say nothing."""
+    for field in fields:
+        value = get(field)
+        if value is None or value == "":
+            into[field] = None
+            continue
+        into[field], found = readers[field](value)
+        if found:
+            problems.extend(found)
+
+
 def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None = None
                  ) -> tuple[dict, list[Problem]]:
     """Validate the basic-information fields of one person; returns model values and problems."""
@@ -380,22 +396,8 @@ def check_person(raw: Mapping, ctx: RecordContext, readers: FieldReaders | None 
     values["sex"] = sex or id_result.sex
     values["birth_date"] = birth or id_result.birth_date
 
-    for field in ("unit_nature", "education", "degree", "affiliation", "employer_name"):
-        value = get(field)
-        if value is None or value == "":
-            values[field] = None
-            continue
-        values[field], found = read[field](value)
-        if found:
-            problems.extend(found)
-    for field, reader in (("phone", check_phone), ("social_security_no", _social_security), ("email", _email)):
-        value = get(field)
-        if value is None or value == "":
-            values[field] = None
-            continue
-        values[field], found = reader(value)
-        if found:
-            problems.extend(found)
+    _read_filled(get, read, ("unit_nature", "education", "degree", "affiliation", "employer_name"), values, problems)
+    _read_filled(get, _CONTACT_READERS, _CONTACT_FIELDS, values, problems)
     return values, problems
 
 
@@ -451,14 +453,7 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
     if title_name and level and series in readers.series_keys:  # an unlisted series has no titles to compare
         problems.extend(readers.title_level((series, title_name, level)))
 
-    for field in ("issue_date", "grant_date", "first_appointment_date"):
-        value = get(field)
-        if value is None or value == "":
-            cert[field] = None
-            continue
-        cert[field], found = read[field](value)
-        if found:
-            problems.extend(found)
+    _read_filled(get, read, ("issue_date", "grant_date", "first_appointment_date"), cert, problems)
     issue, grant = cert["issue_date"], cert["grant_date"]
     date_trouble = bool(problems) and any(p.field in ("issue_date", "grant_date") for p in problems)
     if issue is None and grant is None and not date_trouble:
@@ -482,15 +477,9 @@ def check_certificate(raw: Mapping, ctx: RecordContext, readers: FieldReaders | 
     if found:
         problems.extend(found)
     cert["has_review_specialty"] = flag
-    for field in ("review_specialty", "local_review_specialty", "issuing_authority", "review_committee_name",
-                  "approval_doc_no", "approval_department", "employer_at_grant", "handling_status"):
-        value = get(field)
-        if value is None or value == "":
-            cert[field] = None
-            continue
-        cert[field], found = read[field](value)
-        if found:
-            problems.extend(found)
+    _read_filled(get, read, ("review_specialty", "local_review_specialty", "issuing_authority", "review_committee_name",
+                             "approval_doc_no", "approval_department", "employer_at_grant", "handling_status"),
+                 cert, problems)
     if flag and not cert["review_specialty"]:
         problems.append(error("review_specialty", "review_specialty_required",
                               "评审活动设置了评审专业时，请填写评审专业名称"))
