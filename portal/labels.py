@@ -82,6 +82,54 @@ ACTIONS = {
     "evaluation_withdrawn": "逾期未补正，视为撤回",
 }
 
+# The fields of a person and a certificate, as forms, change logs and return reasons name them.
+PERSON_LABELS = {
+    "name": "姓名",
+    "sex": "性别",
+    "id_type": "证件类型",
+    "id_number": "证件号码",
+    "birth_date": "出生日期",
+    "employer_name": "现工作单位",
+    "unit_nature": "单位性质",
+    "education": "最高学历",
+    "degree": "最高学位",
+    "affiliation": "隶属关系",
+    "social_security_no": "社保卡号",
+    "phone": "手机号",
+    "email": "邮箱",
+}
+
+CERT_LABELS = {
+    "cert_no": "证书编号",
+    "issue_date": "发证日期",
+    "grant_date": "授予时间",
+    "review_year": "评审年度",
+    "first_appointment_date": "首次聘任时间",
+    "series": "职称系列",
+    "level": "职称级别",
+    "title_name": "职称名称（资格名称）",
+    "has_review_specialty": "评审活动是否设置评审专业",
+    "review_specialty": "评审专业名称",
+    "local_review_specialty": "本地评审专业名称",
+    "issuing_authority": "发证机构",
+    "review_committee_name": "评审机构（评委会名称）",
+    "evaluation_region_code": "行政区划代码（评审机构所在地）",
+    "issuing_region_code": "发证单位行政区",
+    "approval_doc_no": "证书批文号（资格文件号）",
+    "approval_department": "审批部门",
+    "handling_status": "证书办理状态",
+    "obtain_method": "取得方式",
+    "employer_at_grant": "取得职称时工作单位",
+}
+# Evidence a reviewer may also ask to be redone when returning a record.
+EVIDENCE_FIX_LABELS = {
+    "evidence:certificate_scan": "证书扫描件",
+    "evidence:qualification_doc": "资格文件",
+    "evidence:review_form": "评审表/认定表",
+    "evidence:photo": "照片",
+}
+FIX_LABELS = CERT_LABELS | EVIDENCE_FIX_LABELS
+
 # The kinds of object the trail's entries are about.
 OBJECTS = {
     "certificate": "职称证书",

@@ -7,10 +7,10 @@ from portal import uploads, workflow
 from portal.access import get_scoped_or_404
 from portal.domain.problems import ERROR
 from portal.entry import services
-from portal.entry.forms import (FIX_LABELS, IDENTITY_FIELDS, PERSON_LABELS, BulkAccountsForm,
-                                CertificateForm, PersonForm, SubmitForm)
+from portal.entry.forms import IDENTITY_FIELDS, BulkAccountsForm, CertificateForm, PersonForm, SubmitForm
 from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
+from portal.labels import FIX_LABELS, PERSON_LABELS
 from portal.models import Certificate, EvidenceFile, Person
 from portal.models.evidence import EVIDENCE_KINDS
 from portal.evidence import gaps_of

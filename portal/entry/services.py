@@ -20,7 +20,8 @@ from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.text import clean
 from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
 from portal.domain.workflow import status_label
-from portal.entry.forms import CERT_LABELS, IDENTITY_FIELDS, PERSON_LABELS
+from portal.entry.forms import IDENTITY_FIELDS
+from portal.labels import CERT_LABELS, PERSON_LABELS
 from portal.extensions import db
 from portal.models import Certificate, EvidenceFile, Organization, Person, Region, User
 from portal.models.evidence import EVIDENCE_KINDS

@@ -10,7 +10,7 @@ from portal.domain.dates import parse_date
 from portal.domain.scope import HANDLING_STATUSES
 from portal.domain.titles import LEVELS
 from portal.domain.workflow import STATUSES
-from portal.entry.forms import CERT_LABELS, FIX_LABELS, PERSON_LABELS
+from portal.labels import CERT_LABELS, FIX_LABELS, PERSON_LABELS
 from portal.extensions import db
 from portal.exports import xlsx_response
 from portal.htmx import wants_fragment
