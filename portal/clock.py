@@ -8,8 +8,13 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
+def now() -> datetime:
+    """The current moment in China time."""
+    return datetime.now(CHINA)
+
+
 def today() -> date:
-    return datetime.now(CHINA).date()
+    return now().date()
 
 
 def in_china(moment: datetime) -> datetime:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask import current_app
 from sqlalchemy import select
 
+from portal import clock
 from portal.audit import verify_chain, write_checkpoint
 from portal.clock import CHINA
 from portal.domain.workdays import working_days_between
@@ -200,7 +201,7 @@ JOB_LABELS = {
 
 def run(job: Callable[[datetime], Outcome], now: datetime | None = None) -> JobRun:
     """Run one job and log it; a failure is logged, not raised, so the scheduler keeps going."""
-    now = now or datetime.now(CHINA)
+    now = now or clock.now()
     entry = JobRun(job=job.__name__, started_at=utcnow(), outcome="running")
     db.session.add(entry)
     db.session.commit()

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.clock import china_time, in_china
-from portal.documents.pdf import qr_svg_data_uri, render_pdf
+from portal.documents.pdf import qr_svg_data_uri, render_pdf, template_environment
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 UNIT_LETTER_TITLE = "职称信息数据统计和上报工作承诺书"
 INDIVIDUAL_LETTER_TITLE = "专业技术人员职称信息真实性承诺书"
@@ -111,30 +106,11 @@ class ReviewSheet:
     issued_at: datetime
 
 
-def _cn_date(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = in_china(value).date()
-    return f"{value.year}年{value.month}月{value.day}日"
 
-
-def _iso_date(value: date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-@cache
-def _environment() -> Environment:
-    # A plain Jinja environment: builders run without an app or a request (CLI, benchmarks).
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    env.filters["cn_date"] = _cn_date
-    env.filters["china_time"] = china_time
-    env.filters["iso_date"] = _iso_date
-    return env
 
 
 def _render(template: str, doc) -> str:
-    return _environment().get_template(template).render(doc=doc, qr=qr_svg_data_uri(doc.url))
+    return template_environment().get_template(template).render(doc=doc, qr=qr_svg_data_uri(doc.url))
 
 
 def unit_letter_html(doc: UnitLetter) -> str:

@@ -3,14 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.documents.pdf import qr_svg_data_uri, render_pdf
+from portal.documents.pdf import qr_svg_data_uri, render_pdf, template_environment
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True)
@@ -40,16 +36,9 @@ class NoticeDocument:
     corrected_by_title: str | None = None
 
 
-@cache
-def _environment() -> Environment:
-    # A plain Jinja environment: the builder runs without an app or a request (benchmarks, jobs).
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    env.filters["cn_date"] = lambda d: f"{d.year}年{d.month}月{d.day}日"
-    return env
-
 
 def notice_html(doc: NoticeDocument) -> str:
-    return _environment().get_template("notices/pdf.html").render(doc=doc, qr=qr_svg_data_uri(doc.url))
+    return template_environment().get_template("notices/pdf.html").render(doc=doc, qr=qr_svg_data_uri(doc.url))
 
 
 def build_notice_pdf(doc: NoticeDocument) -> bytes:

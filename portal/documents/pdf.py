@@ -4,11 +4,19 @@ from __future__ import annotations
 import atexit
 import gc
 import threading
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from portal.clock import china_time, in_china
 
 from .fonts import FONT_STACK, font_face_css
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -128,3 +136,26 @@ def qr_svg_data_uri(url: str) -> str:
     """A QR code for ``url`` as an SVG data: URI for <img src>."""
     qr = segno.make(url, error="m", micro=False)
     return qr.svg_data_uri(scale=3, border=2)
+
+
+def _cn_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = in_china(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _iso_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@cache
+def template_environment() -> Environment:
+    """The Jinja environment of every PDF template: builders run without an app or a request
+    (CLI, jobs, benchmarks), and dates and times show as on the pages (China time)."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
+    env.filters["cn_date"] = _cn_date
+    env.filters["china_time"] = china_time
+    env.filters["iso_date"] = _iso_date
+    return env

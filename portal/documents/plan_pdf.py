@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from portal.documents.notice_pdf import _environment
-from portal.documents.pdf import render_pdf
+from portal.documents.pdf import render_pdf, template_environment
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class PlanDocument:
 
 
 def plan_html(doc: PlanDocument) -> str:
-    return _environment().get_template("evaluation/pdf.html").render(doc=doc)
+    return template_environment().get_template("evaluation/pdf.html").render(doc=doc)
 
 
 def build_plan_pdf(doc: PlanDocument) -> bytes:

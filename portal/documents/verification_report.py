@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from portal.documents.pdf import qr_svg_data_uri, render_pdf
+from portal.documents.pdf import qr_svg_data_uri, render_pdf, template_environment
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 REPORT_TITLE = "职称证书核验报告"
 
 
@@ -37,20 +33,10 @@ class VerificationReport:
     document_url: str = ""  # where the registered copy is checked
 
 
-def _cn_date(value) -> str:
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
-
-
-@cache
-def _environment() -> Environment:
-    # A plain Jinja environment, as for the letters: the builder needs no app or request.
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-    env.filters["cn_date"] = _cn_date
-    return env
 
 
 def report_html(doc: VerificationReport) -> str:
-    return _environment().get_template("verify/pdf_report.html").render(doc=doc, qr=qr_svg_data_uri(doc.url))
+    return template_environment().get_template("verify/pdf_report.html").render(doc=doc, qr=qr_svg_data_uri(doc.url))
 
 
 def build_report_pdf(doc: VerificationReport) -> bytes:

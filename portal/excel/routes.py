@@ -14,7 +14,7 @@ from portal.excel.forms import CommitForm, UploadForm
 from portal.excel.services import (EXPORT_ROLES, IMPORT_ROLES, JOB_EXPORT_HEADERS, ExportSource, import_jobs,
                                    job_export_rows, template_data)
 from portal.exports import xlsx_response
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.htmx import wants_fragment
 from portal.imports import jobs
 from portal.imports.reader import MAX_ROWS, WorkbookError

@@ -100,7 +100,7 @@ def object_to(notice_id: int):
                 entry=entry, name=form.name.data, phone=form.phone.data, grounds=form.grounds.data.strip(),
                 evidence=evidence))
             session["objection_receipt"] = {"code": code, "notice_id": notice.id, "person": entry.person_name,
-                                            "filed_at": datetime.now(clock.CHINA).strftime("%Y-%m-%d %H:%M")}
+                                            "filed_at": clock.now().isoformat()}
             return redirect(url_for("notices.objection_filed"))
     return render_template("notices/object.html", notice=notice, form=form, phase=services.phase_of(notice))
 
@@ -113,7 +113,7 @@ def objection_filed():
     notice = db.session.get(PublicNotice, receipt["notice_id"])
     response = current_app.make_response(render_template(
         "notices/filed.html", code=receipt["code"], notice=notice, person=receipt.get("person"),
-        filed_at=receipt.get("filed_at"), lookup_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        filed_at=datetime.fromisoformat(receipt["filed_at"]) if receipt.get("filed_at") else None, lookup_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/")
         + url_for("notices.receipt")))
     # The receipt code is the objector's only key to the outcome: keep it out of shared caches.
     response.headers["Cache-Control"] = "no-store"
