@@ -20,7 +20,6 @@ finds nothing would be a meaningless figure).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -32,7 +31,7 @@ from sqlalchemy import func, select  # noqa: E402
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from benchmarks.alternate import machine  # noqa: E402
-from portal import create_app  # noqa: E402
+from benchmarks.pgapp import benchmark_app, schema  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 PASSWORD = "Demo@2026"
@@ -53,23 +52,6 @@ SCENARIOS = [
     ("city: overdue records, 副高级", "city_demo", {"status": "all", "overdue": "1", "level": "副高级"}),
     ("county: 正高级 (the demo data holds none)", "county_demo", {"status": "all", "level": "正高级"}),
 ]
-
-
-def _app():
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set DATABASE_URL to the PostgreSQL benchmark database (see the module docstring).")
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
-
-
-def schema() -> None:
-    app = _app()
-    with app.app_context():
-        db.create_all()
-        from portal.reference import seed
-
-        seed()
-    print("schema and reference data ready")
 
 
 def _fill_placeholders(app, username: str, args: dict) -> dict:
@@ -137,7 +119,7 @@ def run(rounds: int) -> None:
     from portal.review.queue import QueueFilters, queue_page
     from portal.workflow import campaign_for_org
 
-    app = _app()
+    app = benchmark_app()
     with app.app_context():
         _ensure_campaign()
         total = db.session.scalar(select(func.count()).select_from(Certificate))

@@ -23,7 +23,6 @@ page view pays when the scheduled refresh has not run since the last write.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -33,28 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text, update  # noqa: E402
 
-from portal import create_app  # noqa: E402
+from benchmarks.pgapp import benchmark_app, schema  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 PASSWORD = "Demo@2026"
 BUDGET_MS = 300
-
-
-def _app():
-    url = os.environ.get("DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("Set DATABASE_URL to the PostgreSQL benchmark database (see the module docstring).")
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
-
-
-def schema() -> None:
-    app = _app()
-    with app.app_context():
-        db.create_all()
-        from portal.reference import seed
-
-        seed()
-    print("schema and reference data ready")
 
 
 def spread(units: int) -> None:
@@ -63,7 +45,7 @@ def spread(units: int) -> None:
     many employers would, instead of the demo's ten organisations."""
     from portal.models import Organization
 
-    app = _app()
+    app = benchmark_app()
     with app.app_context():
         counties = list(db.session.scalars(select(Organization).where(Organization.code.in_(("DG-ZGB", "JX-ZGB")))))
         existing = db.session.scalar(select(func.count()).select_from(Organization).where(
@@ -101,7 +83,7 @@ def _percentile(values: list[float], share: float) -> float:
 def run(rounds: int) -> None:
     from portal.models import Certificate, StatCell, StatState
 
-    app = _app()
+    app = benchmark_app()
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(Certificate))
         # Start from no cube at all, as after a fresh deployment.
