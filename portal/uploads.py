@@ -162,6 +162,17 @@ def read_limited(stream) -> tuple[bytes, int]:
     return stream.read(MAX_BYTES + 1), size
 
 
+def read_upload(upload) -> tuple[str, bytes]:
+    """A posted file's name and bytes (at most MAX_BYTES of them read into memory); UploadRejected
+    when it is larger. No file gives ("", b""), which check_file refuses in words of its kind."""
+    if upload is None:
+        return "", b""
+    data, size = read_limited(upload.stream)
+    if size > MAX_BYTES:
+        raise UploadRejected(oversize_message(size))
+    return upload.filename or "", data
+
+
 def check_file(kind: str, filename: str, data: bytes) -> CheckedFile:
     """Validate `data` as evidence of `kind`; raise UploadRejected with the reason."""
     allowed = KIND_FORMATS.get(kind)

@@ -56,7 +56,7 @@ def _managed_or_404(user_id: int) -> User:
 def disable(user_id: int):
     account = _managed_or_404(user_id)
     services.set_active(account, current_user, False)
-    flash(f"已停用账户 {account.username}，其登录已全部退出。", "success")
+    flash(f"已停用{account.display_name}的账户，其登录已全部退出。", "success")
     return redirect(url_for("accounts.index", q=request.args.get("q")))
 
 
@@ -65,7 +65,7 @@ def disable(user_id: int):
 def enable(user_id: int):
     account = _managed_or_404(user_id)
     services.set_active(account, current_user, True)
-    flash(f"已启用账户 {account.username}。", "success")
+    flash(f"已启用{account.display_name}的账户。", "success")
     return redirect(url_for("accounts.index", q=request.args.get("q")))
 
 

@@ -237,13 +237,13 @@ def submit(cert_id: int):
 
 def _upload(person: Person, cert: Certificate | None, kind: str):
     upload = request.files.get("file")
-    data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
     # A certificate's evidence page reopens at its upload box, so the result is shown there.
     prefix = "evidence-" if cert is not None else ""
     try:
-        if size > uploads.MAX_BYTES:
-            raise WorkflowError(f"“{upload.filename}”未上传：{uploads.oversize_message(size)}")
-        saved = services.add_evidence(current_user, person, cert, kind, upload.filename if upload else "", data)
+        filename, data = uploads.read_upload(upload)
+        saved = services.add_evidence(current_user, person, cert, kind, filename, data)
+    except uploads.UploadRejected as rejected:
+        flash(f"“{upload.filename}”未上传：{rejected}", prefix + "error")
     except WorkflowError as refused:
         flash(refused.message, prefix + "error")
     else:

@@ -256,13 +256,11 @@ def application(application_id: int):
 @login_required
 def upload_material(application_id: int):
     app = get_scoped_or_404(Application, application_id)
-    upload = request.files.get("file")
-    data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
     try:
-        if size > uploads.MAX_BYTES:
-            raise WorkflowError(uploads.oversize_message(size))
-        applications.attach(app, request.form.get("target", ""), upload.filename if upload else "", data,
-                            current_user)
+        filename, data = uploads.read_upload(request.files.get("file"))
+        applications.attach(app, request.form.get("target", ""), filename, data, current_user)
+    except uploads.UploadRejected as rejected:
+        flash(str(rejected), "error")
     except WorkflowError as refused:
         flash(refused.message, "error")
     else:
@@ -274,15 +272,13 @@ def upload_material(application_id: int):
 @login_required
 def add_achievement(application_id: int):
     app = get_scoped_or_404(Application, application_id)
-    upload = request.files.get("file")
-    data, size = uploads.read_limited(upload.stream) if upload else (b"", 0)
     year = request.form.get("year", "")
     try:
-        if size > uploads.MAX_BYTES:
-            raise WorkflowError(uploads.oversize_message(size))
+        filename, data = uploads.read_upload(request.files.get("file"))
         applications.add_achievement(app, request.form.get("kind", ""), request.form.get("title", ""),
-                                     int(year) if year.isdigit() else None, upload.filename if upload else "",
-                                     data, current_user)
+                                     int(year) if year.isdigit() else None, filename, data, current_user)
+    except uploads.UploadRejected as rejected:
+        flash(str(rejected), "error")
     except WorkflowError as refused:
         flash(refused.message, "error")
     else:
