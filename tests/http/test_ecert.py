@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from portal.models import AuditEntry, Certificate, ECertificate, ECertificateChe
 from portal.models._types import utcnow
 from portal.verify.services import revoke
 from tests.conftest import csrf_token_of
-from tests.http.test_letters import compact, pdf_text, pdfsig, portal_ca_certificate, signing_dirs  # noqa: F401
+from tests.http.test_letters import compact, pdf_text, pdfsig, signing_dirs  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +170,7 @@ def _make_copy(client, number: str, purpose: str, valid_until: str):
         "csrf_token": csrf_token_of(client, "/ecert/mine"), "purpose": purpose, "valid_until": valid_until})
 
 
-def test_use_copies_carry_purpose_and_end_date_at_most_three_live(client, auth, app, demo, monkeypatch):
+def test_use_copies_carry_purpose_and_end_date_at_most_three_live(client, auth, app, demo, monkeypatch, tmp_path):
     cert_id, _, id_number = _holder(app)
     number = _issue(client, auth, app, cert_id)
     today = clock.today()
@@ -196,8 +195,10 @@ def test_use_copies_carry_purpose_and_end_date_at_most_three_live(client, auth, 
 
     # The copy's PDF is stamped with its purpose and end date; its QR shows the purpose.
     pdf = client.get(f"/ecert/{first_number}.pdf").data
-    text = compact(pdf_text(Path(app.config["UPLOAD_DIR"]), pdf))
+    text = compact(pdf_text(tmp_path, pdf))
     assert "使用件" in text and "应聘第1家单位" in text and id_number in text
+    assert "Signature is Valid." in pdfsig(tmp_path, pdf)
+    assert "\f" not in pdf_text(tmp_path, pdf).rstrip("\f"), "one page, the purpose banner included"
     auth.logout()
     body = client.get(_check_path(first_payload), environ_base={"REMOTE_ADDR": "203.0.113.77"}).get_data(as_text=True)
     assert 'id="ecert-purpose">应聘第1家单位' in body and 'id="ecert-live-status">有效' in body
