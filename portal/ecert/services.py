@@ -84,27 +84,38 @@ def current_original(cert_id: int) -> ECertificate | None:
         ECertificate.superseded_at.is_(None)))
 
 
+def claims_for(cert: Certificate, number: str, kind: str, issued_on: date, purpose: str | None = None,
+               valid_until: date | None = None) -> sm2.Claims:
+    person = cert.person
+    return sm2.Claims(kind=kind, number=number, name=person.name, masked_id=mask_id(person.id_number),
+                      level=cert.level, title_name=cert.title_name, cert_no=cert.cert_no or "",
+                      approved_on=_approved_on(cert), issued_on=issued_on, purpose=purpose, valid_until=valid_until)
+
+
+def page_for(cert: Certificate, issuer: Organization, number: str, document_url: str, payload: str,
+             issued_on: date, purpose: str | None = None, valid_until: date | None = None) -> ECertPage:
+    """What the PDF shows: the holder's own copy, so the ID number in full."""
+    person = cert.person
+    committee = cert.review_committee_name or (cert.committee.name if cert.committee is not None else "")
+    return ECertPage(
+        number=number, document_url=document_url, qr_url=check_url(payload), name=person.name,
+        id_number=person.id_number, sex=person.sex, series=_series_name(cert.series), level=cert.level,
+        title_name=cert.title_name, specialty=cert.review_specialty, committee=committee or "—",
+        issuing_office=issuer.name, approval_doc_no=cert.approval_doc_no or "—", approved_on=_approved_on(cert),
+        grant_date=cert.grant_date or cert.issue_date, cert_no=cert.cert_no or "—", issued_on=issued_on,
+        purpose=purpose, valid_until=valid_until)
+
+
 def _issue(cert: Certificate, issuer: Organization, actor, *, kind: str, parent: ECertificate | None = None,
            purpose: str | None = None, valid_until: date | None = None) -> ECertificate:
     person: Person = cert.person
     issued_on = clock.today()
-    approved_on = _approved_on(cert)
-    committee = cert.review_committee_name or (cert.committee.name if cert.committee is not None else "")
     key = issuer_key()
     made: dict = {}
 
     def build(number: str, url: str) -> bytes:
-        claims = sm2.Claims(kind=kind, number=number, name=person.name, masked_id=mask_id(person.id_number),
-                            level=cert.level, title_name=cert.title_name, cert_no=cert.cert_no or "",
-                            approved_on=approved_on, issued_on=issued_on, purpose=purpose, valid_until=valid_until)
-        made["payload"] = payload = sm2.sign(claims, key)
-        return build_ecert_pdf(ECertPage(
-            number=number, document_url=url, qr_url=check_url(payload), name=person.name,
-            id_number=person.id_number, sex=person.sex, series=_series_name(cert.series), level=cert.level,
-            title_name=cert.title_name, specialty=cert.review_specialty, committee=committee or "—",
-            issuing_office=issuer.name, approval_doc_no=cert.approval_doc_no or "—", approved_on=approved_on,
-            grant_date=cert.grant_date or cert.issue_date, cert_no=cert.cert_no or "—", issued_on=issued_on,
-            purpose=purpose, valid_until=valid_until))
+        made["payload"] = payload = sm2.sign(claims_for(cert, number, kind, issued_on, purpose, valid_until), key)
+        return build_ecert_pdf(page_for(cert, issuer, number, url, payload, issued_on, purpose, valid_until))
 
     def register(doc: IssuedDocument) -> None:
         row = ECertificate(
