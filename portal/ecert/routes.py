@@ -106,7 +106,7 @@ def issue_one(cert_id: int):
 @roles_required("person")
 def mine():
     return render_template("ecert/mine.html", held=services.holdings(current_user), copy_form=UseCopyForm(),
-                           withdraw_form=WithdrawForm(), problems={},
+                           blank_form=UseCopyForm(formdata=None), withdraw_form=WithdrawForm(), problems={},
                            max_days=current_app.config["ECERT_USE_COPY_MAX_DAYS"],
                            max_live=current_app.config["ECERT_USE_COPY_MAX_LIVE"])
 
@@ -133,7 +133,8 @@ def create_copy(number: str):
     if problems:
         # Status 200 with the form and its messages (htmx 2 swaps no 4xx): the rules' own words.
         return render_template("ecert/mine.html", held=services.holdings(current_user), copy_form=form,
-                               withdraw_form=WithdrawForm(), problems={original.id: problems},
+                               blank_form=UseCopyForm(formdata=None), withdraw_form=WithdrawForm(),
+                               problems={original.id: problems},
                                max_days=current_app.config["ECERT_USE_COPY_MAX_DAYS"],
                                max_live=current_app.config["ECERT_USE_COPY_MAX_LIVE"])
     flash(f"已制作使用件 {copy.number}（用途：{copy.purpose}，有效期至 {copy.valid_until:%Y-%m-%d}）。", "success")

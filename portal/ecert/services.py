@@ -132,7 +132,7 @@ def _issue(cert: Certificate, issuer: Organization, actor, *, kind: str, parent:
         db.session.add(row)
         db.session.flush()
         made["row"] = row
-        diff = {"number": doc.number, "kind": kind, "sha256": doc.sha256}
+        diff = {"ecert_number": doc.number, "sha256": doc.sha256}
         if purpose:
             diff |= {"purpose": purpose, "valid_until": valid_until.isoformat()}
         audit.record("ecert_issue" if kind == "original" else "ecert_use_copy", "certificate", cert.id,
@@ -201,7 +201,7 @@ def withdraw_use_copy(copy: ECertificate, user) -> None:
         return
     copy.withdrawn_at = utcnow()
     audit.record("ecert_use_copy_withdraw", "certificate", copy.certificate_id, actor=user,
-                 diff={"number": copy.number})
+                 diff={"ecert_number": copy.number})
     db.session.commit()
 
 

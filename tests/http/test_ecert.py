@@ -69,7 +69,7 @@ def test_office_issues_a_signed_one_page_certificate_the_holder_downloads(client
         title_name, approval_no, cert_no = cert.title_name, cert.approval_doc_no, cert.cert_no
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ecert_issue"))
         assert entry.object_type == "certificate" and entry.object_id == cert_id and entry.actor_name == "吴审核"
-        assert entry.diff["number"] == number
+        assert entry.diff["ecert_number"] == number
         holder = db.session.scalar(select(User).where(User.username == "person_demo"))
         assert db.session.scalar(select(func.count()).select_from(Message).where(
             Message.user_id == holder.id, Message.title.contains("电子证书已签发"))) == 1
