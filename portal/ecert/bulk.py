@@ -18,10 +18,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal import tasks
-from portal.access import get_scoped_or_404
+from portal.access import scoped
 from portal.ecert import services
 from portal.extensions import db
-from portal.models import Certificate, User
+from portal.models import Certificate, Person, User
 
 log = logging.getLogger("portal.ecert")
 STALE_SECONDS = 600  # no progress for this long: the worker is gone
@@ -99,7 +99,9 @@ def run(token: str) -> None:
     _save(token, job)
     for cert_id in job["ids"]:
         try:
-            cert = get_scoped_or_404(Certificate, cert_id, user)
+            cert = db.session.scalar(scoped(Certificate, user).where(Certificate.id == cert_id))
+            if cert is None:
+                raise services.ECertError("该证书已不在本机关的管辖范围内。")
             services.issue_ecert(cert, user)
             job["done"] += 1
         except Exception as exc:  # one certificate's failure must not stop the other 999
@@ -121,7 +123,5 @@ def names(job: dict) -> dict[int, str]:
     ids = [e["certificate_id"] for e in job.get("errors", [])]
     if not ids:
         return {}
-    from portal.models import Person
-
     return dict(db.session.execute(select(Certificate.id, Person.name).join(Person, Person.id == Certificate.person_id)
                                    .where(Certificate.id.in_(ids))).all())
