@@ -348,3 +348,26 @@ def test_public_file_link_and_demo_summary(client, app, demo):
     assert client.get("/ecert/file/not-a-real-token.pdf").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ECertificateCheck)) == 0
+
+
+def test_bulk_job_reports_the_certificates_it_could_not_issue(app, auth, client, demo, monkeypatch):
+    from portal import tasks
+    from portal.ecert import bulk
+
+    queued = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: queued.append(args))
+    auth.login("county_demo")
+    response = client.post("/ecert/bulk", data={"csrf_token": csrf_token_of(client, "/ecert"), "level": "中级"})
+    job_url = response.headers["Location"]
+    (token,) = queued[0]
+    with app.app_context():
+        job = bulk.state(token, db.session.scalar(select(User.id).where(User.username == "county_demo")))
+        first = db.session.get(Certificate, job["ids"][0])
+        # Revoked after it was selected, before the worker reached it.
+        first.status, first.revoked_at, first.revoke_reason = "revoked", utcnow(), "材料造假"
+        db.session.commit()
+        name = first.person.name
+        bulk.run(token)
+    page = client.get(job_url).get_data(as_text=True)
+    assert "签发完成" in page and f"已签发 <strong>{job['total'] - 1}</strong> 张" in page and "未能签发 1 张" in page
+    assert f"{name}：只有经最终审核通过（确认）的职称证书可以签发电子证书。" in page
