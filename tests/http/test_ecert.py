@@ -224,6 +224,7 @@ def test_use_copies_carry_purpose_and_end_date_at_most_three_live(client, auth, 
         second = db.session.scalar(select(ECertificate.payload).where(ECertificate.purpose == "应聘第2家单位"))
     body = client.get(_check_path(second)).get_data(as_text=True)
     assert 'id="ecert-expired"' in body and 'id="ecert-live-status">已过有效期' in body
+    assert "签名核验通过" not in body and "不予核验通过" in body
 
 
 def test_revocation_shows_on_the_qr_check_lookup_api_and_holder_page(client, auth, app, demo):
