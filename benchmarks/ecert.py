@@ -114,8 +114,16 @@ def run(tmp: Path, count: int, profile: int) -> None:
             stats = pstats.Stats(profiler)
             stages = {
                 "render (WeasyPrint, build_ecert_pdf)": ("portal/documents/ecert.py", "build_ecert_pdf"),
-                "sign PDF (pyHanko, sign_pdf)": ("portal/documents/signing.py", "sign_pdf"),
-                "  of which the stamp's appearance": ("pyhanko/stamp", "create_stamp"),
+                "  of which HTML and QR (Jinja, segno)": ("portal/documents/ecert.py", "ecert_html"),
+                "sign PDF (sign_pdf)": ("portal/documents/signing.py", "sign_pdf"),
+                "  read the PDF (IncrementalPdfFileWriter)": ("pyhanko/pdf_utils/incremental_writer.py", "__init__"),
+                "  find the seal place (_seal_box)": ("portal/documents/signing.py", "_seal_box"),
+                "  field and stamp appearance (prepare_tbs_document)": ("pyhanko/sign/signers/pdf_signer.py",
+                                                                       "prepare_tbs_document"),
+                "  stamp text (pyHanko TextStamp)": ("pyhanko/stamp/text.py", "_render_inner_content"),
+                "  write the update and hash it (digest_tbs_document)": ("pyhanko/sign/signers/pdf_signer.py",
+                                                                        "digest_tbs_document"),
+                "  embed the CMS (fill_with_cms)": ("pyhanko/sign/signers/pdf_byterange.py", "fill_with_cms"),
                 "open signer (signer_for)": ("portal/letters/credentials.py", "signer_for"),
                 "SM2 payload (gmssl sign)": ("portal/ecert/sm2.py", "sign"),
                 "trail checkpoint stamp": ("portal/audit.py", "checkpoint_stamp"),
@@ -127,7 +135,7 @@ def run(tmp: Path, count: int, profile: int) -> None:
             print(f"profile of {profile} issues: {wall:.1f} s wall under cProfile, issue_ecert {total:.1f} s cumulative")
             for label, (path, name) in stages.items():
                 spent = sum(v[3] for k, v in stats.stats.items() if k[2] == name and path in k[0])
-                print(f"  {label:<40} {spent:7.2f} s  {100 * spent / total:5.1f} %  {1000 * spent / profile:6.1f} ms each")
+                print(f"  {label:<56} {spent:7.2f} s  {100 * spent / total:5.1f} %  {1000 * spent / profile:6.1f} ms each")
             print("  median per issue without profiler above: "
                   f"{1000 * statistics.median(result.case_wall):.0f} ms vs render {1000 * statistics.median(result.base_wall):.0f} ms")
 
