@@ -15,7 +15,7 @@ from portal.models import AuditEntry, Certificate, ECertificate, ECertificateChe
 from portal.models._types import utcnow
 from portal.verify.services import revoke
 from tests.conftest import csrf_token_of
-from tests.http.test_letters import compact, pdf_text, pdfsig, signing_dirs  # noqa: F401
+from tests.http.test_letters import compact, pdf_text, pdfsig
 
 
 @pytest.fixture(autouse=True)
