@@ -372,3 +372,18 @@ def test_bulk_job_reports_the_certificates_it_could_not_issue(app, auth, client,
     page = client.get(job_url).get_data(as_text=True)
     assert "签发完成" in page and f"已签发 <strong>{job['total'] - 1}</strong> 张" in page and "未能签发 1 张" in page
     assert f"{name}：只有经最终审核通过（确认）的职称证书可以签发电子证书。" in page
+
+
+def test_command_line_makes_the_key_and_issues(app, demo):
+    cert_id, _, _ = _holder(app)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ecert-key"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert f"04{services.issuer_key().public_hex}" in result.output
+    result = runner.invoke(args=["ecert-issue", "--office", "county_demo", "--cert-id", str(cert_id)])
+    assert result.exit_code == 0 and f"证书 {cert_id}：已签发 DZ" in result.output and "/ecert/file/" in result.output
+    again = runner.invoke(args=["ecert-issue", "--office", "county_demo", "--cert-id", str(cert_id)])
+    assert "该证书已签发电子证书" in again.output
+    refused = runner.invoke(args=["ecert-issue", "--office", "unit_demo", "--cert-id", str(cert_id)])
+    assert refused.exit_code != 0 and "不是职改办账号" in refused.output
