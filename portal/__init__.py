@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
     from portal.campaigns import bp as campaigns_bp
+    from portal.ecert import bp as ecert_bp
     from portal.entry import bp as entry_bp
     from portal.evaluation import bp as evaluation_bp
     from portal.excel import bp as excel_bp
@@ -68,7 +69,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.verify import bp as verify_bp
 
     for blueprint in (auth_bp, main_bp, records_bp, admin_bp, verify_bp, entry_bp, review_bp, notices_bp, excel_bp,
-                      letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp, evaluation_bp):
+                      letters_bp, campaigns_bp, accounts_bp, oplog_bp, stats_bp, messages_bp, internal_notices_bp, evaluation_bp,
+                      ecert_bp):
         app.register_blueprint(blueprint)
 
     from portal import cli, tasks

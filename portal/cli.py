@@ -69,6 +69,7 @@ def demo_command(certificates: int, as_json: bool):
     if db.session.scalar(select(CodeItem.id).limit(1)) is None:
         seed()
     demo.run(certificates)
+    demo.ensure_demo_e_certificates(demo.DEMO_E_CERTIFICATES)
     info = demo.summary()
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False))

@@ -31,3 +31,8 @@ def china_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if isinstance(value, datetime):
         value = in_china(value)
     return value.strftime(fmt)
+
+
+def china_midnight_utc(day: date) -> datetime:
+    """The moment (UTC) the day `day` begins in China: stored times compare against it."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA).astimezone(UTC)

@@ -136,6 +136,13 @@ def from_environment(instance_path: Path) -> dict:
         "TASK_QUEUE_PATH": os.environ.get("TASK_QUEUE_PATH") or str(instance_path / "tasks.sqlite3"),
         "TASKS_IMMEDIATE": os.environ.get("TASKS_IMMEDIATE", "0") == "1",
         "WORKER_PROCESSES": int(os.environ.get("WORKER_PROCESSES", "2")),
+        # Electronic certificates: the issuer's SM2 key (never in the database), the issuing deadline
+        # after confirmation, use copies (使用件: longest validity, how many live at once), bulk size.
+        "ECERT_KEY_DIR": os.environ.get("ECERT_KEY_DIR") or str(instance_path / "ecert"),
+        "ECERT_DUE_WORKDAYS": int(os.environ.get("ECERT_DUE_WORKDAYS", "5")),
+        "ECERT_USE_COPY_MAX_DAYS": int(os.environ.get("ECERT_USE_COPY_MAX_DAYS", "90")),
+        "ECERT_USE_COPY_MAX_LIVE": int(os.environ.get("ECERT_USE_COPY_MAX_LIVE", "3")),
+        "ECERT_BULK_MAX": int(os.environ.get("ECERT_BULK_MAX", "1000")),
         # Address-space cap of each worker process; 0 turns it off.
         "WORKER_MEMORY_MB": int(os.environ.get("WORKER_MEMORY_MB", "2048")),
     } | {name: _typed(default, os.environ[name]) if os.environ.get(name) else default

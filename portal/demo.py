@@ -19,7 +19,7 @@ from portal.domain.creditcode import build_credit_code
 from portal.domain.idnumber import build_resident_id
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
-from portal.models import Certificate, CodeItem, Organization, Person, User
+from portal.models import Certificate, CodeItem, ECertificate, Organization, Person, User
 from portal.notices.demo import ensure_demo_notices
 from portal.verify.keys import demo_api_key, ensure_demo_api_key
 
@@ -265,6 +265,42 @@ def run(certificates: int, seed: int = 2026) -> None:
     ensure_demo_evaluation()
 
 
+DEMO_E_CERTIFICATES = 3
+
+
+def ensure_demo_e_certificates(wanted: int) -> None:
+    """E-certificates for the first `wanted` approved certificates of 东港区 (person_demo's first),
+    issued by its title office as any office issues them; already issued ones count.
+
+    Kept out of run(): every test's demo fixture would otherwise render and sign PDFs it never reads.
+    """
+    from portal.ecert import services as ecert
+
+    office = db.session.scalar(select(User).where(User.username == "county_demo"))
+    holder = db.session.scalar(select(User).where(User.username == "person_demo"))
+    if office is None or holder is None:
+        return
+    have = db.session.scalar(select(func.count()).select_from(ECertificate).where(ECertificate.kind == "original")) or 0
+    if have >= wanted:
+        return
+    candidates = db.session.scalars(
+        ecert.issuable(office).order_by((Certificate.person_id != holder.person_id), Certificate.id)
+        .limit(wanted - have))
+    for cert in list(candidates):
+        ecert.issue_ecert(cert, office)
+
+
+def _e_certificates() -> list[dict]:
+    from portal.ecert.services import public_pdf_path
+
+    rows = db.session.execute(
+        select(ECertificate, Person.name, Person.id_number, Certificate.cert_no)
+        .join(Person, Person.id == ECertificate.person_id).join(Certificate, Certificate.id == ECertificate.certificate_id)
+        .where(ECertificate.kind == "original", ECertificate.superseded_at.is_(None)).order_by(ECertificate.id).limit(20))
+    return [{"name": name, "id_number": id_number, "cert_no": cert_no, "pdf_url": public_pdf_path(ecert)}
+            for ecert, name, id_number, cert_no in rows]
+
+
 def summary() -> dict:
     orgs = {o.id: o for o in db.session.scalars(select(Organization))}
     users = list(db.session.scalars(select(User).where(User.username.in_([a[0] for a in ACCOUNTS]))))
@@ -292,4 +328,5 @@ def summary() -> dict:
         "status_counts": {status: counts.get(status, 0) for status in STATUSES},
         "foreign_certificate_url": f"/certificates/{foreign}" if foreign else None,
         "evaluation": evaluation_summary(),
+        "e_certificates": _e_certificates(),
     }

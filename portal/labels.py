@@ -66,6 +66,10 @@ ACTIONS = {
     "signing_credential_set": "设置签章证书",
     "issue_api_key": "签发核验接口密钥",
     "revoke_api_key": "吊销核验接口密钥",
+    # electronic certificates
+    "ecert_issue": "签发职称电子证书",
+    "ecert_use_copy": "制作电子证书使用件",
+    "ecert_use_copy_withdraw": "作废电子证书使用件",
     # annual evaluation
     "evaluation_plan_create": "新建评审部署",
     "evaluation_plan_update": "修改评审部署",

@@ -30,6 +30,8 @@ MAIN_MENU = (
     Link("职称申报", "evaluation.apply_index", ("person",)),
     Link("申报审核", "evaluation.review_queue", REVIEWERS),
     Link("评审部署", "evaluation.index", OFFICES),
+    Link("电子证书", "ecert.index", OFFICES),
+    Link("电子证书", "ecert.mine", ("person",)),
     Link("采集任务", "campaigns.index", (*OFFICES, "admin")),
     Link("公示管理", "notices.manage", (*REVIEWERS, "committee")),
     Link("Excel导入导出", "excel.upload", (*REVIEWERS, "committee")),

@@ -112,6 +112,15 @@ def verify_batch(token: str, requester: dict) -> None:
         batch.run(token, requester)
 
 
+@huey.task()
+def ecert_bulk(token: str) -> None:
+    """An office's bulk issuance of electronic certificates (portal.ecert.bulk)."""
+    from portal.ecert import bulk
+
+    with flask_app().app_context():
+        bulk.run(token)
+
+
 def china_crontab(expression: str) -> Callable[[datetime], bool]:
     """A cron expression ("minute hour day month weekday") read in China time. Huey hands the
     validator the time in UTC (naive), whatever the machine's zone."""

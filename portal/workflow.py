@@ -65,6 +65,9 @@ TRAIL_KEYS = {
     "objection_open": "有未处理的异议",
     "objection": "异议编号",
     "outcome": "处理结果",
+    "ecert_number": "电子证书编号",
+    "purpose": "用途",
+    "valid_until": "有效期至",
 }
 COMMITMENT_TEXT = "本人（本单位）承诺：所填报的职称信息及上传的佐证材料真实、准确、完整，如有虚假，愿承担相应责任并接受列入诚信黑名单的处理。"
 

@@ -56,6 +56,9 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": None,
         "TASKS_IMMEDIATE": True,  # queued work runs at once; tests/http/test_worker.py runs a real worker
         "TASK_QUEUE_PATH": str(tmp_path_factory.mktemp("queue") / "tasks.sqlite3"),
+        # Signing keys of the run (`demo` issues e-certificates), never the developer's instance/.
+        "CA_DIR": str(tmp_path_factory.mktemp("ca")),
+        "ECERT_KEY_DIR": str(tmp_path_factory.mktemp("ecert-key")),
     })
     with app.app_context():
         db.create_all()

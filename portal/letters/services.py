@@ -53,9 +53,10 @@ from portal.notices.services import publishing_statuses
 
 ISSUER_ROLES = ("unit", "department", "county_office", "city_office", "province_office", "committee")
 SHEET_MAX_RECORDS = 300
-NUMBER_PREFIX = {"unit_letter": "DW", "individual_letter": "GR", "review_sheet": "SH", "verification_report": "HY"}
+NUMBER_PREFIX = {"unit_letter": "DW", "individual_letter": "GR", "review_sheet": "SH", "verification_report": "HY",
+                 "e_certificate": "DZ", "e_certificate_copy": "SY"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-NUMBER_PATTERN = re.compile(r"(DW|GR|SH|HY)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
+NUMBER_PATTERN = re.compile(r"(DW|GR|SH|HY|DZ|SY)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
 SUBMITTED_STATUSES = (*REVIEW_STATUSES, "approved")
 # Trail actions that are a named person's decision on a record (谁审核谁签字).
 # The trail actions the sign-off sheet lists; their names come from portal/labels.py.
@@ -202,8 +203,10 @@ def stamp_lines(name: str, width: int = 16) -> list[str]:
 
 def issue_document(*, kind: str, title: str, org: Organization | None, person: Person | None, covers: dict,
            build: Callable[[str, str], bytes], signer_org: Organization | None, stamp: list[str], reason: str,
-           user) -> IssuedDocument:
-    """Number, sign, store and register a document, so /documents/<number> and the upload check find it."""
+           user, register: Callable[[IssuedDocument], None] | None = None) -> IssuedDocument:
+    """Number, sign, store and register a document, so /documents/<number> and the upload check find it.
+
+    `register(doc)` adds the caller's own rows to the same transaction (the e-certificate's, say)."""
     try:
         signer = credentials.signer_for(signer_org, user)
     except credentials.CredentialError as exc:
@@ -235,6 +238,8 @@ def issue_document(*, kind: str, title: str, org: Organization | None, person: P
         db.session.flush()
         audit.record("document_issue", "document", doc.id, actor=user,
                      diff={"number": number, "kind": kind, "sha256": doc.sha256})
+        if register is not None:
+            register(doc)
         db.session.commit()
     except BaseException:
         db.session.rollback()

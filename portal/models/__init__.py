@@ -9,7 +9,8 @@ Glossary (Chinese term → name in code):
   采集任务 Campaign · 各级截止时间 CampaignDeadline · 通知公告 InternalNotice · 站内消息 Message ·
   统计 StatCell/StatFlow · 定时任务记录 JobRun ·
   年度评审部署 EvaluationPlan · 评审阶段 EvaluationStage · 申报材料清单 ChecklistItem ·
-  申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial.
+  申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial ·
+  职称电子证书 ECertificate · 使用件 ECertificate(kind=use_copy) · 电子证书核验记录 ECertificateCheck.
 """
 from portal.models.audit import AuditEntry
 from portal.models.blacklist import BlacklistEntry
@@ -31,12 +32,15 @@ from portal.models.stats import StatCell, StatFlow, StatMargin, StatRegionCell, 
 from portal.models.user import User
 from portal.models.verification import ApiKey, CertificateCorrection, VerificationLookup
 from portal.models.document import IssuedDocument, SigningCredential
+from portal.models.ecert import ECertificate, ECertificateCheck
 
 __all__ = [
     "Achievement",
     "Application",
     "ApplicationMaterial",
     "IssuedDocument",
+    "ECertificate",
+    "ECertificateCheck",
     "SigningCredential",
     "AuditEntry",
     "BlacklistEntry",

@@ -12,6 +12,8 @@ DOCUMENT_KINDS = {
     "individual_letter": "个人真实性承诺书",
     "review_sheet": "审核签字表",
     "verification_report": "职称证书核验报告",
+    "e_certificate": "职称电子证书",
+    "e_certificate_copy": "职称电子证书使用件",
 }
 CREDENTIAL_SOURCES = {
     "uploaded": "单位上传的证书",

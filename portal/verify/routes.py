@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from portal import clock
 from portal.access import get_scoped_or_404
+from portal.ecert.routes import check_page as ecert_check_page
+from portal.ecert.sm2 import looks_like_payload
 from portal.auth.decorators import roles_required
 from portal.exports import xlsx_response
 from portal.extensions import db, limiter
@@ -72,6 +74,9 @@ def lookup_page():
 @bp.get("/v/<token>")
 def token_page(token: str):
     throttle(("VERIFY_LIMIT_PER_ADDRESS", f"address:{request.remote_addr}"))
+    if looks_like_payload(token):
+        # An e-certificate's QR code: SM2-signed claims ("E1.…"), not a 43-character token.
+        return ecert_check_page(token)
     results = lookup_token(token, Requester.from_request("qr"))
     return render_template("verify/token.html", results=results, stateless=True), (200 if results else 404)
 

@@ -44,11 +44,20 @@ def test_demo_json_contract(app):
         total = db.session.scalar(select(func.count()).select_from(Certificate))
     assert total >= 90
 
+    # E-certificates anyone may download by their link, for other tooling.
+    assert len(info["e_certificates"]) == 3
+    client = app.test_client()
+    for item in info["e_certificates"]:
+        assert set(item) == {"name", "id_number", "cert_no", "pdf_url"} and check_resident_id(item["id_number"]).ok
+        response = client.get(item["pdf_url"])
+        assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+
     again = runner.invoke(args=["demo", "--certificates", "90", "--json"])
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Certificate)) == total
         assert db.session.scalar(select(func.count()).select_from(User)) == len(info["accounts"])
     assert json.loads(again.output)["accounts"] == info["accounts"]
+    assert json.loads(again.output)["e_certificates"] == info["e_certificates"], "issued once, not again"
 
 
 def test_create_user(app, demo):
