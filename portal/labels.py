@@ -80,6 +80,7 @@ ACTIONS = {
     "evaluation_recommend": "审核通过（推荐）",
     "evaluation_return": "退回（一次性告知）",
     "evaluation_withdrawn": "逾期未补正，视为撤回",
+    "evaluation_noticed": "列入公示",
 }
 
 # The fields of a person and a certificate, as forms, change logs and return reasons name them.

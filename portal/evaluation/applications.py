@@ -148,6 +148,8 @@ def _apply(app: Application, values: ApplicationInput) -> dict:
     if app.current_certificate_id is not None:
         # A portal certificate speaks for itself: the typed title is not kept beside it.
         app.current_level = app.current_title_name = None
+    if diff:
+        app.content_changed_at = utcnow()
     return diff
 
 
@@ -213,6 +215,7 @@ def attach(app: Application, target: str, filename: str, data: bytes, user) -> E
         app.materials.remove(old)
     db.session.flush()
     app.materials.append(ApplicationMaterial(checklist_item_id=item_id, slot=slot, evidence_id=evidence.id))
+    app.content_changed_at = utcnow()
     audit.record("evaluation_apply_material", "evaluation_application", app.id,
                  diff={"kind": target, "filename": evidence.filename, "sha256": evidence.sha256, "size": evidence.size},
                  actor=user)
@@ -232,6 +235,7 @@ def add_achievement(app: Application, kind: str, title: str, year: int | None, f
     evidence = _store(app, filename, data, user)
     achievement = Achievement(kind=kind, title=title.strip()[:200], year=year, evidence_id=evidence.id)
     app.achievements.append(achievement)
+    app.content_changed_at = utcnow()
     audit.record("evaluation_apply_achievement", "evaluation_application", app.id,
                  diff={"kind": kind, "filename": evidence.filename, "sha256": evidence.sha256}, actor=user)
     db.session.commit()

@@ -1,7 +1,8 @@
 """Rules of the yearly evaluation plan (portal/domain/evaluation.py)."""
-from datetime import date
+from datetime import date, datetime, timezone
 
-from portal.domain.evaluation import STAGES, PlanInput, checklist_item_problems, plan_problems
+from portal.domain.evaluation import (STAGES, HeldNotice, PlanInput, checklist_item_problems, notice_problems,
+                                      plan_problems)
 
 
 def _stages(**changes):
@@ -108,3 +109,38 @@ def test_a_return_tells_something_and_gives_a_deadline():
     assert return_problems("", [1], 10) == []
     assert not past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 13))
     assert past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 14))
+
+
+# --- the unit's notice and the supplementary notice -----------------------------------------------
+
+PUBLISHED = datetime(2027, 6, 10, 1, 0, tzinfo=timezone.utc)
+HELD = HeldNotice(published_at=PUBLISHED, start_date=date(2027, 6, 10), end_date=date(2027, 6, 16), days=5)
+
+
+def test_without_a_notice_the_application_cannot_move_on():
+    assert _codes(notice_problems([], None, date(2027, 6, 20))) == ["notice_missing"]
+
+
+def test_the_notice_must_have_run_its_whole_period():
+    assert _codes(notice_problems([HELD], None, date(2027, 6, 16))) == ["notice_running"]
+    assert notice_problems([HELD], None, date(2027, 6, 17)) == []
+
+
+def test_an_open_objection_stops_it_even_after_the_period():
+    objected = HeldNotice(PUBLISHED, date(2027, 6, 10), date(2027, 6, 16), 5, open_objection=True)
+    assert _codes(notice_problems([objected], None, date(2027, 6, 30))) == ["notice_objection"]
+
+
+def test_a_notice_shorter_than_five_working_days_does_not_count():
+    short = HeldNotice(PUBLISHED, date(2027, 6, 10), date(2027, 6, 15), 4)
+    assert _codes(notice_problems([short], None, date(2027, 6, 30))) == ["notice_too_short"]
+
+
+def test_a_change_after_publication_needs_a_supplementary_notice_published_after_it():
+    changed = PUBLISHED.replace(day=20)
+    assert _codes(notice_problems([HELD], changed, date(2027, 6, 30))) == ["supplementary_required"]
+    # A change before publication needs nothing more.
+    assert notice_problems([HELD], PUBLISHED.replace(day=9), date(2027, 6, 30)) == []
+    later = HeldNotice(PUBLISHED.replace(day=21), date(2027, 6, 21), date(2027, 6, 25), 5)
+    assert _codes(notice_problems([HELD, later], changed, date(2027, 6, 25))) == ["notice_running"]
+    assert notice_problems([HELD, later], changed, date(2027, 6, 26)) == []
