@@ -45,10 +45,12 @@ def upgrade():
     with op.batch_alter_table('evaluation_applications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('objection_open', sa.Boolean(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('content_changed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('applied_on', sa.Date(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('evaluation_applications', schema=None) as batch_op:
+        batch_op.drop_column('applied_on')
         batch_op.drop_column('content_changed_at')
         batch_op.drop_column('objection_open')
 

@@ -336,3 +336,33 @@ def notice_problems(notices: Sequence[HeldNotice], changed_at: datetime | None, 
         problems.append(error("notice", "notice_running",
                               f"{name}期至{format_iso(latest.end_date)}，公示期满后方可推荐上报"))
     return problems
+
+
+# --- the office's check before the committee -------------------------------------------------------
+
+
+@dataclass
+class ProcedureFacts:
+    """What the plan's office checks before passing an application to the committee."""
+
+    today: date
+    level: str
+    freelancer: bool  # recommended by a talent centre: the opinion may be skipped
+    notices: Sequence[HeldNotice]  # the unit's notices that listed the application
+    changed_at: datetime | None  # the last change of the application's content
+    opinion: Mapping[str, str] | None
+    interview_date: date | None
+    interview_experts: str | None
+    missing_checklist: Sequence[str]  # names of required checklist items not provided
+    basic: ApplicationFacts  # the basic conditions, as on the day of application
+
+
+def procedure_problems(f: ProcedureFacts) -> list[Problem]:
+    """推荐程序 (notice held and closed without an open objection, opinion and interview present),
+    completeness against the checklist, and the basic conditions: the office passes nothing that
+    fails any of them."""
+    problems = notice_problems(f.notices, f.changed_at, f.today)
+    problems += recommendation_problems(f.level, f.freelancer, f.opinion, f.interview_date, f.interview_experts)
+    problems += [error("checklist", "checklist_missing", f"尚未提供清单材料：{name}") for name in f.missing_checklist]
+    problems += application_problems(f.basic)
+    return problems

@@ -14,13 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
 from portal.access import scoped, visibility
-from portal.domain.evaluation import RECOMMENDATION_ASPECTS, recommendation_problems, return_problems
+from portal.domain.evaluation import (RECOMMENDATION_ASPECTS, procedure_problems, recommendation_problems,
+                                      return_problems)
 from portal.domain.problems import has_errors
 from portal.extensions import db
 from portal.domain.workflow import REVIEW_STATUSES
 from portal.models import Application, Organization
 from portal.workflow import Conflict, WorkflowError, review_path, user_level
-from portal.evaluation.applications import check_submission
+from portal.evaluation.applications import input_of, own_certificate_problems, procedure_facts
 from portal.notices.services import application_notice_problems
 
 
@@ -101,9 +102,8 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
     statuses = [status for status, _ in path_of(app)]
     if statuses.index(level) == len(statuses) - 1:
         # The plan's office: procedure, completeness and basic conditions, all at once.
-        messages = [p.message for p in check_submission(app) if p.severity == "error"]
-        messages += [p.message for p in recommendation_problems(
-            app.level, _freelancer(app), app.opinion, app.interview_date, app.interview_experts)]
+        messages = [p.message for p in procedure_problems(procedure_facts(app)) if p.severity == "error"]
+        messages += [p.message for p in own_certificate_problems(app.person, input_of(app))]
         if messages:
             db.session.rollback()
             return ["不能报送评审委员会：" + m for m in messages]

@@ -123,6 +123,9 @@ class Application(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     resubmit_by: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day of the first submission: the basic conditions (window, retirement age) are judged on it,
+    # also when the application comes back after a return.
+    applied_on: Mapped[date | None] = mapped_column(Date)
     # Set while an objection to one of its notices is open: nobody moves it until decided.
     objection_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The last change of what the applicant declared or provided: after a notice it needs a 补充公示.

@@ -167,3 +167,53 @@ def test_the_plan_office_cannot_pass_an_application_failing_the_basic_conditions
     page = _approve(client, app, application_id)
     assert "不能报送评审委员会：您在诚信黑名单期限内" in page
     assert _status(app, application_id) == "city_review"
+
+
+def _at_city(client, auth, app, plan_id, monkeypatch) -> int:
+    application_id = _submitted(client, auth, app, plan_id)
+    hold_notice(app, monkeypatch, application_id)
+    for username, extra in (("unit_demo", OPINION | {"interview_date": "2027-06-12", "interview_experts": "王工"}),
+                            ("county_demo", {})):
+        auth.login(username)
+        _approve(client, app, application_id, **extra)
+        auth.logout()
+    assert _status(app, application_id) == "city_review"
+    return application_id
+
+
+def test_the_plan_office_checks_the_recommendation_procedure_and_completeness(client, auth, app, plan_id,
+                                                                                monkeypatch):
+    from datetime import datetime, timezone
+
+    from portal.models import ApplicationMaterial, NoticeEntry
+
+    application_id = _at_city(client, auth, app, plan_id, monkeypatch)
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        application.opinion = None
+        application.interview_experts = None
+        application.content_changed_at = datetime(2099, 1, 1, tzinfo=timezone.utc)
+        db.session.execute(ApplicationMaterial.__table__.delete().where(
+            ApplicationMaterial.application_id == application_id))
+        db.session.commit()
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    for message in ("不能报送评审委员会：申报材料在单位公示发布后有变更", "不能报送评审委员会：请填写单位对“思想品德”的推荐意见",
+                    "不能报送评审委员会：申报副高级职称须先组织面试答辩", "不能报送评审委员会：尚未提供清单材料：职称申报评审表"):
+        assert message in page
+    assert _status(app, application_id) == "city_review"
+    with app.app_context():  # no notice at all
+        db.session.execute(NoticeEntry.__table__.delete().where(NoticeEntry.application_id == application_id))
+        db.session.commit()
+    assert "不能报送评审委员会：尚未进行单位公示" in _approve(client, app, application_id)
+
+
+def test_the_plan_office_judges_the_basic_conditions_on_the_day_of_application(client, auth, app, plan_id,
+                                                                                monkeypatch):
+    application_id = _at_city(client, auth, app, plan_id, monkeypatch)
+    # The office acts in its own stage, after the application window closed: that is no reason to refuse.
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 7, 25))
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    assert "不在申报时间内" not in page
+    assert _status(app, application_id) == "to_committee"
