@@ -46,10 +46,41 @@ def upgrade():
         batch_op.add_column(sa.Column('objection_open', sa.Boolean(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('content_changed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('applied_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('consent_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('commitment_document_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_evaluation_applications_consent_by_id_users'),
+                                    'users', ['consent_by_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_evaluation_applications_commitment_document_id_issued_documents'),
+                                    'issued_documents', ['commitment_document_id'], ['id'])
+
+    op.create_table('evaluation_insurance_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('periods', sa.JSON(), nullable=False),
+    sa.Column('evidence_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['evaluation_applications.id'], name=op.f('fk_evaluation_insurance_records_application_id_evaluation_applications')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['users.id'], name=op.f('fk_evaluation_insurance_records_confirmed_by_id_users')),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_evaluation_insurance_records_entered_by_id_users')),
+    sa.ForeignKeyConstraint(['evidence_id'], ['evidence_files.id'], name=op.f('fk_evaluation_insurance_records_evidence_id_evidence_files')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_insurance_records')),
+    sa.UniqueConstraint('application_id', name=op.f('uq_evaluation_insurance_records_application_id'))
+    )
 
 
 def downgrade():
+    op.drop_table('evaluation_insurance_records')
     with op.batch_alter_table('evaluation_applications', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_evaluation_applications_commitment_document_id_issued_documents'),
+                                 type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_evaluation_applications_consent_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('commitment_document_id')
+        batch_op.drop_column('consent_by_id')
+        batch_op.drop_column('consent_at')
         batch_op.drop_column('applied_on')
         batch_op.drop_column('content_changed_at')
         batch_op.drop_column('objection_open')

@@ -145,6 +145,7 @@ def application_day(app: Application):
 
 def procedure_facts(app: Application) -> ProcedureFacts:
     """Everything the plan's office checks, gathered from the database (notices, checklist, rules)."""
+    from portal.evaluation import conditions
     from portal.notices.services import held_notices
 
     return ProcedureFacts(
@@ -153,7 +154,9 @@ def procedure_facts(app: Application) -> ProcedureFacts:
         changed_at=clock.in_china(app.content_changed_at) if app.content_changed_at else None,
         opinion=app.opinion, interview_date=app.interview_date, interview_experts=app.interview_experts,
         missing_checklist=[item.name for item in missing_checklist(app)],
-        basic=facts(app.plan, app.person, input_of(app), app, on=application_day(app)))
+        basic=facts(app.plan, app.person, input_of(app), app, on=application_day(app)),
+        insurance=conditions.insurance_facts(app), consent=not conditions.is_freelancer(app) or app.consent_at is not None,
+        commitment=commitment_current(app))
 
 
 def input_of(app: Application) -> ApplicationInput:
@@ -264,8 +267,36 @@ def add_achievement(app: Application, kind: str, title: str, year: int | None, f
     return achievement
 
 
+def commitment_current(app: Application) -> bool:
+    """A truthfulness commitment letter is linked and was signed after the last change."""
+    doc = app.commitment_document
+    if doc is None:
+        return False
+    return app.content_changed_at is None or clock.in_china(doc.created_at) >= clock.in_china(app.content_changed_at)
+
+
+def sign_commitment(app: Application, user):
+    """Issue the individual truthfulness letter (portal/letters) over this application and link it."""
+    from portal.letters.services import LetterError, issue_individual_letter
+
+    try:
+        doc = issue_individual_letter(user, application=app)
+    except LetterError as exc:
+        raise WorkflowError(str(exc)) from None
+    app = db.session.get(Application, app.id)
+    app.commitment_document_id = doc.id
+    audit.record("evaluation_commitment", "evaluation_application", app.id, actor=user,
+                 reason=COMMITMENT_TEXT, diff={"number": doc.number, "sha256": doc.sha256})
+    db.session.commit()
+    return doc
+
+
 def submit(app: Application, committed: bool, user) -> list[Problem]:
-    """Submit to the unit with the signed truthfulness commitment; returns the problems that stop it."""
+    """Submit to the unit with the signed truthfulness commitment; returns the problems that stop it.
+
+    Ticking the commitment issues the individual letter over the application (unless a letter signed
+    since the last change is linked already); without a current letter nothing is submitted.
+    """
     refusal = edit_refusal(app, user)
     if refusal:
         raise WorkflowError(refusal)
@@ -278,6 +309,11 @@ def submit(app: Application, committed: bool, user) -> list[Problem]:
     problems = check_submission(app)
     if not committed:
         problems.append(error("commitment", "commitment_required", "请阅读并勾选真实性承诺后再提交"))
+    elif not has_errors(problems) and not commitment_current(app):
+        sign_commitment(app, user)
+        app = db.session.get(Application, app.id)
+    if not commitment_current(app):
+        problems.append(error("commitment", "commitment_letter", "提交前须签署本次申报的真实性承诺书"))
     if has_errors(problems):
         db.session.rollback()
         return problems
@@ -286,6 +322,6 @@ def submit(app: Application, committed: bool, user) -> list[Problem]:
     app.applied_on = app.applied_on or clock.today()
     app.return_items = app.return_reason = app.resubmit_by = None
     audit.record("evaluation_apply_submit", "evaluation_application", app.id, reason=COMMITMENT_TEXT,
-                 diff={"status": [before, app.status]}, actor=user)
+                 diff={"status": [before, app.status], "number": app.commitment_document.number}, actor=user)
     db.session.commit()
     return []

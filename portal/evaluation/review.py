@@ -22,6 +22,7 @@ from portal.domain.workflow import REVIEW_STATUSES
 from portal.models import Application, Organization
 from portal.workflow import Conflict, WorkflowError, review_path, user_level
 from portal.evaluation.applications import input_of, own_certificate_problems, procedure_facts
+from portal.evaluation import conditions
 from portal.notices.services import application_notice_problems
 
 
@@ -94,6 +95,7 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
         opinion = {key: (opinion or {}).get(key, "").strip() for key in RECOMMENDATION_ASPECTS}
         problems = recommendation_problems(app.level, _freelancer(app), opinion, interview_date, interview_experts)
         problems += application_notice_problems(app, "applications")
+        problems += conditions.unit_problems(app)
         if problems:
             db.session.rollback()
             return [p.message for p in problems]
@@ -110,8 +112,24 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
         app.status = "to_committee"
     else:
         app.status = statuses[statuses.index(level) + 1]
-    _sign(app, "evaluation_recommend", user, diff={"status": [level, app.status]})
+    if level == "unit_review":
+        # The unit's reviewer signs the recommendation itself: the opinion and interview go on the trail.
+        _sign(app, "evaluation_unit_recommend", user, reason=f"经本单位审核、公示，同意推荐（{user.display_name}签署）",
+              diff={"status": [level, app.status], "opinion": app.opinion,
+                    "interview": [app.interview_date.isoformat() if app.interview_date else None,
+                                  app.interview_experts]})
+    else:
+        _sign(app, "evaluation_recommend", user, diff={"status": [level, app.status]})
     return []
+
+
+def unit_recommendation(app: Application):
+    """The latest signed recommendation of the unit, if the application has one."""
+    from portal.models import AuditEntry
+
+    return db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "evaluation_application", AuditEntry.object_id == app.id,
+        AuditEntry.action == "evaluation_unit_recommend").order_by(AuditEntry.id.desc()).limit(1))
 
 
 def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[int], days: int | None) -> list[str]:

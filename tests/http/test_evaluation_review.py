@@ -111,7 +111,10 @@ def test_unit_county_and_city_review_with_one_return_and_resubmission(client, au
         actions = list(db.session.scalars(select(AuditEntry.action).where(
             AuditEntry.object_type == "evaluation_application", AuditEntry.object_id == application_id)
             .order_by(AuditEntry.id)))
-    assert actions.count("evaluation_recommend") == 4 and actions.count("evaluation_return") == 1
+    # The unit signed its recommendation twice (before and after the return); county and city passed it.
+    assert actions.count("evaluation_unit_recommend") == 2 and actions.count("evaluation_recommend") == 2
+    assert actions.count("evaluation_return") == 1 and actions.count("evaluation_noticed") == 2
+    assert actions.count("evaluation_commitment") == 2  # the resubmission changed it: signed anew
 
 
 def test_only_the_level_holding_the_application_acts(client, auth, app, plan_id):
