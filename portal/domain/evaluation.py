@@ -512,3 +512,39 @@ def procedure_problems(f: ProcedureFacts) -> list[Problem]:
     problems += application_problems(f.basic)
     problems += insurance_problems(f.insurance, need_confirmation=True)
     return problems
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+PROGRESS_COLUMNS = {
+    "applied": "已申报",
+    "noticed": "已公示",
+    "recommended": "单位已推荐",
+    "unit_review": "单位审核",
+    "department_review": "主管部门审核",
+    "county_review": "县级职改办审核",
+    "city_review": "市级职改办审核",
+    "province_review": "省级职改办审核",
+    "to_committee": "已报送评委会",
+    "returned": "退回补正中",
+    "withdrawn": "撤回（含逾期未补正）",
+    "cancelled": "取消申报",
+}
+
+
+def effective_status(status: str, resubmit_by: date | None, today: date) -> str:
+    """The status progress counts: a returned application past its resubmit deadline is withdrawn."""
+    if status == "returned" and past_resubmit_deadline(resubmit_by, today):
+        return "withdrawn"
+    return status
+
+
+def progress_columns(status: str, resubmit_by: date | None, today: date, *, applied: bool, noticed: bool,
+                     recommended: bool) -> list[str]:
+    """The progress columns one application counts in."""
+    columns = [key for key, flag in (("applied", applied), ("noticed", noticed), ("recommended", recommended))
+               if flag]
+    current = effective_status(status, resubmit_by, today)
+    if current in PROGRESS_COLUMNS:
+        columns.append(current)
+    return columns

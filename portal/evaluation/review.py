@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
@@ -18,8 +18,7 @@ from portal.domain.evaluation import (RECOMMENDATION_ASPECTS, procedure_problems
                                       return_problems)
 from portal.domain.problems import has_errors
 from portal.extensions import db
-from portal.domain.workflow import REVIEW_STATUSES
-from portal.models import Application, Organization
+from portal.models import Application
 from portal.workflow import Conflict, WorkflowError, review_path, user_level
 from portal.evaluation.applications import input_of, own_certificate_problems, procedure_facts
 from portal.evaluation import conditions
@@ -154,20 +153,3 @@ def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[i
           diff={"status": [before, "returned"], "items": app.return_items,
                 "resubmit_by": app.resubmit_by.isoformat()})
     return []
-
-
-
-def progress(plan_id: int, user) -> tuple[list[str], list[tuple[str, dict[str, int]]]]:
-    """Applications of a plan per applying unit and status, within the user's scope:
-    (the statuses present in review order, [(unit name, {status: count})])."""
-    rows = db.session.execute(
-        select(Organization.name, Application.status, func.count())
-        .join(Organization, Organization.id == Application.org_id)
-        .where(Application.plan_id == plan_id, visibility(Application, user))
-        .group_by(Organization.name, Application.status).order_by(Organization.name)).all()
-    by_unit: dict[str, dict[str, int]] = {}
-    for name, status, count in rows:
-        by_unit.setdefault(name, {})[status] = count
-    order = ("draft", *REVIEW_STATUSES, "to_committee", "returned", "withdrawn")
-    present = {status for counts in by_unit.values() for status in counts}
-    return [s for s in order if s in present], list(by_unit.items())

@@ -197,3 +197,80 @@ def test_a_freelancers_recommending_body_may_skip_the_opinion_not_the_interview(
     assert procedure_problems(_procedure(freelancer=True, opinion=None)) == []
     assert _codes(procedure_problems(_procedure(freelancer=True, opinion=None, interview_date=None))) == [
         "interview_missing"]
+
+
+# --- social insurance -----------------------------------------------------------------------------
+
+def _periods(*spans, unit="甲公司"):
+    from portal.domain.evaluation import InsurancePeriod
+
+    return [InsurancePeriod(date(sy, sm, 1), date(ey, em, 1), unit) for (sy, sm), (ey, em) in spans]
+
+
+def _insurance(rule, periods, applied_on=date(2027, 6, 10), unit="甲公司", statement=True):
+    from portal.domain.evaluation import social_insurance_problems
+
+    return _codes(social_insurance_problems(rule, applied_on, periods, unit, statement))
+
+
+def test_exactly_six_months_before_the_application_month_is_enough():
+    assert _insurance("employee", _periods(((2026, 12), (2027, 5)))) == []
+    assert _insurance("employee", _periods(((2027, 1), (2027, 5)))) == ["insurance_short"]  # five
+
+
+def test_the_month_of_application_does_not_count():
+    # January to June for a June application: June is not counted, December is missing.
+    assert _insurance("employee", _periods(((2027, 1), (2027, 6)))) == ["insurance_short"]
+
+
+def test_a_gap_in_the_middle_breaks_the_run_and_names_the_month():
+    from portal.domain.evaluation import social_insurance_problems
+
+    periods = _periods(((2026, 12), (2027, 2)), ((2027, 4), (2027, 5)))
+    problems = social_insurance_problems("employee", date(2027, 6, 10), periods, "甲公司", True)
+    assert _codes(problems) == ["insurance_short"] and "2027年03月" in problems[0].message
+    assert "2027年02月" not in problems[0].message.split("：")[-1]
+
+
+def test_months_with_another_unit_do_not_count_and_the_year_turns():
+    assert _insurance("employee", _periods(((2026, 12), (2027, 5)), unit="乙公司")) == ["insurance_short"]
+    # A January application looks at July to December of the year before.
+    assert _insurance("employee", _periods(((2026, 7), (2026, 12))), applied_on=date(2027, 1, 5)) == []
+
+
+def test_a_freelancer_may_have_paid_with_no_unit_in_the_last_six_months():
+    assert _insurance("freelancer", _periods(((2025, 1), (2026, 11)))) == []
+    assert _insurance("freelancer", _periods(((2025, 1), (2026, 12)))) == ["insurance_freelancer"]
+    assert _insurance("freelancer", []) == []
+
+
+def test_the_statement_is_required_and_other_natures_have_no_rule():
+    from portal.domain.evaluation import insurance_rule
+
+    assert _insurance("employee", _periods(((2026, 12), (2027, 5))), statement=False) == ["insurance_statement"]
+    assert _insurance(None, []) == []
+    assert insurance_rule("private_enterprise", False) == "employee"
+    assert insurance_rule("social_organization", False) == "employee"
+    assert insurance_rule("public_institution", False) is None
+    assert insurance_rule("public_institution", True) == "freelancer"
+
+
+def test_periods_are_read_line_by_line_with_the_line_named():
+    from portal.domain.evaluation import parse_insurance_periods
+
+    periods, problems = parse_insurance_periods("2026-12 至 2027-05 甲公司\n\n2025年1月-2025年3月 乙公司")
+    assert problems == [] and [(p.start, p.end, p.unit) for p in periods] == [
+        (date(2026, 12, 1), date(2027, 5, 1), "甲公司"), (date(2025, 1, 1), date(2025, 3, 1), "乙公司")]
+    _, problems = parse_insurance_periods("2026-12 至 2027-05 甲公司\n2027-05 至 2027-01 甲公司\n2027-13 至 2027-14 甲")
+    assert [p.code for p in problems] == ["insurance_reversed", "insurance_line"]
+    assert "第2行" in problems[0].message and "第3行" in problems[1].message
+
+
+def test_progress_counts_a_return_past_its_deadline_as_withdrawn():
+    from portal.domain.evaluation import progress_columns
+
+    assert progress_columns("returned", date(2027, 6, 13), date(2027, 6, 13), applied=True, noticed=True,
+                            recommended=False) == ["applied", "noticed", "returned"]
+    assert progress_columns("returned", date(2027, 6, 13), date(2027, 6, 14), applied=True, noticed=False,
+                            recommended=True) == ["applied", "recommended", "withdrawn"]
+    assert progress_columns("draft", None, date(2027, 6, 14), applied=False, noticed=False, recommended=False) == []
