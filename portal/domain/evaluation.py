@@ -519,15 +519,15 @@ def procedure_problems(f: ProcedureFacts) -> list[Problem]:
 PROGRESS_COLUMNS = {
     "applied": "已申报",
     "noticed": "已公示",
-    "recommended": "单位已推荐",
+    "recommended": "已推荐",
     "unit_review": "单位审核",
     "department_review": "主管部门审核",
     "county_review": "县级职改办审核",
     "city_review": "市级职改办审核",
     "province_review": "省级职改办审核",
     "to_committee": "已报送评委会",
-    "returned": "退回补正中",
-    "withdrawn": "撤回（含逾期未补正）",
+    "returned": "退回补正",
+    "withdrawn": "撤回",
     "cancelled": "取消申报",
 }
 

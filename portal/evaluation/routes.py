@@ -405,7 +405,9 @@ def publish_notice():
     org = current_user.org
     form = ApplicationNoticeForm()
     if request.method == "GET":
-        form.title.data = f"{org.name}{clock.today().year}年度职称申报人员公示"
+        year = candidates[0].plan.year if candidates else clock.today().year
+        kind = "补充公示" if candidates and all(a.id in supplementary for a in candidates) else "公示"
+        form.title.data = f"{org.name}{year}年度职称申报人员{kind}"
         form.body.data = (f"经{org.name}审核，现将以下人员的职称申报情况予以公示。公示期间，任何单位和个人对申报人员的"
                           "申报材料、业绩成果等有异议的，可通过网上公示页面以真实姓名和联系方式提出。")
         form.contact.data = " ".join(p for p in (org.contact_person, org.contact_phone) if p) or org.name
