@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.labels import action_label, code_label
 from portal.models import Application, AuditEntry, NoticeEntry, Organization, PublicNotice
 from portal.models.org import ORG_TYPES
+from portal.notices.services import ENTRY_STATES, entry_states
 from portal.workflow import trail
 
 SIGNED_ACTIONS = ("evaluation_apply_submit", "evaluation_commitment", "evaluation_noticed", "evaluation_consent",
@@ -30,14 +31,11 @@ SIGNED_ACTIONS = ("evaluation_apply_submit", "evaluation_commitment", "evaluatio
 
 
 def notice_lines(app: Application) -> list[HeldNoticeLine]:
-    from portal.notices.services import entry_states
-
+    """The unit notices that listed the application, with how each ended (or that it runs)."""
     rows = db.session.execute(
         select(PublicNotice, NoticeEntry.id).join(NoticeEntry, NoticeEntry.notice_id == PublicNotice.id)
         .where(NoticeEntry.application_id == app.id, PublicNotice.kind == "applications")
         .order_by(PublicNotice.id)).all()
-    from portal.notices.services import ENTRY_STATES
-
     lines = []
     for notice, entry_id in rows:
         state = entry_states(notice).get(entry_id, "listed")

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import PublicNotice
 from tests.browser.conftest import confirm, login
 from tests.browser.test_public import shot
-from tests.http.test_evaluation_applications import TODAY, plan_id  # noqa: F401  (the published plan fixture)
+from tests.http.test_evaluation_applications import plan_id  # noqa: F401  (the published plan fixture)
 from tests.http.test_uploads import make_pdf
 
 pytestmark = pytest.mark.browser

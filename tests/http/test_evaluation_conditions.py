@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Application, IssuedDocument, Organization, User
+from portal.models import Application, EvaluationPlan, IssuedDocument, Organization, User
 from tests.conftest import csrf_token_of
 from tests.http.test_evaluation_applications import (  # noqa: F401  (plan_id is a fixture)
     _item_id, _new, _submit, _upload, plan_id)
@@ -165,6 +165,18 @@ def test_recommendation_sheet_review_form_and_register(client, auth, app, plan_i
     assert id_number not in [str(v) for v in rows[1]] and "公示期满无异议" in rows[1]
     committee = client.get(f"/evaluation/plans/{plan_id}/register.xlsx?committee=1")
     assert len(CalamineWorkbook.from_filelike(io.BytesIO(committee.data)).get_sheet_by_index(0).to_python()) == 1
+    auth.logout()
+    auth.login("county_demo")  # passes it on: then the committee's register lists it
+    _approve(client, app, application_id)
+    auth.logout()
+    auth.login("city_demo")
+    _approve(client, app, application_id)
+    auth.logout()
+    auth.login("committee_demo")  # the plan's committee downloads what it received
+    committee = client.get(f"/evaluation/plans/{plan_id}/register.xlsx?committee=1")
+    assert committee.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(committee.data)).get_sheet_by_index(0).to_python()
+    assert len(rows) == 2 and rows[1][1] == "张明华" and rows[1][16] == "已报送评审委员会"
 
 
 def _progress(client, plan_id) -> dict[str, str]:
@@ -208,7 +220,7 @@ def test_a_county_office_opens_the_city_plan_its_applicants_apply_under(client, 
     assert client.get(f"/evaluation/plans/{plan_id}").status_code == 200
     assert "2027年度工程系列职称评审" in client.get("/evaluation/plans").get_data(as_text=True)
     with app.app_context():  # an unpublished plan of the city stays closed to it
-        plan = db.session.get(__import__("portal.models", fromlist=["EvaluationPlan"]).EvaluationPlan, plan_id)
+        plan = db.session.get(EvaluationPlan, plan_id)
         plan.published_at = None
         db.session.commit()
     assert client.get(f"/evaluation/plans/{plan_id}").status_code == 404
