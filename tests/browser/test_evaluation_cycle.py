@@ -36,6 +36,7 @@ def _publish_notice(page, app, monkeypatch, name: str) -> None:
     page.click("text=发布申报人员公示")
     expect(page.locator("#notice-candidates")).to_contain_text("张明华")
     shot(page, f"evaluation-notice-new-{name}")
+    page.wait_for_load_state("load")  # confirm.js (deferred) asks before the notice is signed
     page.click("button:has-text('发布公示')")
     confirm(page, "公示")
     expect(page.locator(".flash-success")).to_contain_text("已发布公示")
