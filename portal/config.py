@@ -99,6 +99,9 @@ def from_environment(instance_path: Path) -> dict:
         "EVALUATION_RETIREMENT_AGES": {
             sex: int(age) for sex, _, age in (
                 pair.partition(":") for pair in os.environ.get("EVALUATION_RETIREMENT_AGES", "男:60,女:55").split(","))},
+        # The demo issues each submitted applicant's signed truthfulness letter (about a second each);
+        # the test suite, which builds the demo for every test, turns it off.
+        "DEMO_COMMITMENT_LETTERS": os.environ.get("DEMO_COMMITMENT_LETTERS", "1") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

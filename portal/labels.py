@@ -82,8 +82,14 @@ ACTIONS = {
     "evaluation_apply_achievement": "增加业绩成果",
     "evaluation_apply_submit": "提交申报（承诺真实）",
     "evaluation_recommend": "审核通过（推荐）",
+    "evaluation_unit_recommend": "单位签署推荐意见",
     "evaluation_return": "退回（一次性告知）",
     "evaluation_withdrawn": "逾期未补正，视为撤回",
+    "evaluation_noticed": "列入公示",
+    "evaluation_commitment": "签署真实性承诺书",
+    "evaluation_insurance": "录入社保缴纳记录",
+    "evaluation_insurance_confirm": "确认社保缴纳记录",
+    "evaluation_consent": "人才服务机构同意受理",
 }
 
 # The fields of a person and a certificate, as forms, change logs and return reasons name them.

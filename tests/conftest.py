@@ -55,6 +55,7 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
         "TASKS_IMMEDIATE": True,  # queued work runs at once; tests/http/test_worker.py runs a real worker
+        "DEMO_COMMITMENT_LETTERS": False,  # a second per letter on every demo; one test turns it on
         "TASK_QUEUE_PATH": str(tmp_path_factory.mktemp("queue") / "tasks.sqlite3"),
         # Signing keys of the run (`demo` issues e-certificates), never the developer's instance/.
         "CA_DIR": str(tmp_path_factory.mktemp("ca")),

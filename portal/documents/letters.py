@@ -73,6 +73,7 @@ class IndividualLetter:
     commitment: str
     certificates: list[SubmittedCertificate]
     confirmed_at: datetime
+    application: str | None = None  # the 职称申报 the letter also covers
 
 
 @dataclass(frozen=True)

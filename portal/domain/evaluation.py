@@ -4,9 +4,10 @@ Pure functions answering with Problems; the plan form, the demo and any importer
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .dates import format_iso
 from .problems import Problem, error
@@ -251,6 +252,7 @@ def application_problems(f: ApplicationFacts) -> list[Problem]:
 APPLICATION_STATUSES = {
     "withdrawn": "逾期未补正，视为撤回",
     "to_committee": "已报送评审委员会",
+    "cancelled": "公示异议成立，已取消申报",
 }
 RECOMMENDATION_ASPECTS = {
     "morality": "思想品德",
@@ -294,3 +296,255 @@ def return_problems(reason: str, ticked: Sequence[int], days: int | None) -> lis
 def past_resubmit_deadline(resubmit_by: date | None, today: date) -> bool:
     """An application not completed by its deadline counts as withdrawn."""
     return resubmit_by is not None and today > resubmit_by
+
+
+# --- the unit's notice (公示) and the supplementary notice (补充公示) ---------------------------------
+
+MIN_NOTICE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class HeldNotice:
+    """One notice that listed the application: when it was published, its period, its objections."""
+
+    published_at: datetime
+    start_date: date
+    end_date: date
+    days: int
+    open_objection: bool = False
+
+
+def notice_problems(notices: Sequence[HeldNotice], changed_at: datetime | None, today: date,
+                    name: str = "单位公示") -> list[Problem]:
+    """May the application move on after its notice? Only once a notice of at least five working
+    days listed it, its period is over and no objection to it is open; and when the application
+    changed after the latest notice was published, a supplementary notice (补充公示) published after
+    the change must have run the same way."""
+    if not notices:
+        return [error("notice", "notice_missing",
+                      f"尚未进行{name}：申报人员及其材料须公示不少于{MIN_NOTICE_DAYS}个工作日后方可推荐上报")]
+    problems: list[Problem] = []
+    if any(n.open_objection for n in notices):
+        problems.append(error("notice", "notice_objection", f"{name}期间收到的异议尚未处理完毕，处理完毕前不能推荐上报"))
+    latest = max(notices, key=lambda n: n.published_at)
+    if changed_at is not None and changed_at > latest.published_at:
+        problems.append(error("notice", "supplementary_required",
+                              f"申报材料在{name}发布后有变更，须进行不少于{MIN_NOTICE_DAYS}个工作日的补充公示后方可推荐上报"))
+    elif latest.days < MIN_NOTICE_DAYS:
+        problems.append(error("notice", "notice_too_short",
+                              f"{name}仅{latest.days}个工作日，少于规定的{MIN_NOTICE_DAYS}个工作日"))
+    elif today <= latest.end_date:
+        problems.append(error("notice", "notice_running",
+                              f"{name}期至{format_iso(latest.end_date)}，公示期满后方可推荐上报"))
+    return problems
+
+
+# --- social insurance (社会保险缴纳) ------------------------------------------------------------------
+
+# Applicants of these unit natures prove six consecutive months of payment with the applying unit.
+INSURANCE_NATURES = ("private_enterprise", "social_group", "social_organization")
+INSURANCE_MONTHS = 6
+_PERIOD_LINE = re.compile(r"^(\d{4})[-./年](\d{1,2})月?\s*(?:至|到|-|~|～|,|，|\s)\s*(\d{4})[-./年](\d{1,2})月?"
+                          r"\s*(?:,|，|\s)\s*(\S.*)$")
+
+
+@dataclass(frozen=True)
+class InsurancePeriod:
+    """Months of payment with one unit, from the first month to the last (both included)."""
+
+    start: date  # the first day of the first month
+    end: date  # the first day of the last month
+    unit: str
+
+
+def insurance_rule(unit_nature: str | None, freelancer: bool) -> str | None:
+    """Which social-insurance rule applies: "employee" (private enterprise or social organisation:
+    six consecutive months with the applying unit), "freelancer" (no payment with any unit in the
+    last six months), or None."""
+    if freelancer:
+        return "freelancer"
+    if unit_nature in INSURANCE_NATURES:
+        return "employee"
+    return None
+
+
+def _month(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def months_before(day: date, count: int) -> list[date]:
+    """The `count` whole months before the month of `day`, latest first (that month not counted)."""
+    out, year, month = [], day.year, day.month
+    for _ in range(count):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        out.append(_month(year, month))
+    return out
+
+
+def _months_of(period: InsurancePeriod) -> list[date]:
+    out, current = [], period.start
+    while current <= period.end:
+        out.append(current)
+        current = _month(current.year + current.month // 12, current.month % 12 + 1)
+    return out
+
+
+def parse_insurance_periods(text: str) -> tuple[list[InsurancePeriod], list[Problem]]:
+    """One period a line: "2026-11 至 2027-04 日照某某科技有限公司"."""
+    periods: list[InsurancePeriod] = []
+    problems: list[Problem] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _PERIOD_LINE.match(line)
+        if not match or not (1 <= int(match[2]) <= 12 and 1 <= int(match[4]) <= 12):
+            problems.append(error("insurance_periods", "insurance_line",
+                                  f"社保缴纳记录第{number}行格式不正确，应为“起始年月 至 截止年月 缴费单位”，"
+                                  f"如“2026-11 至 2027-04 日照某某科技有限公司”，实际为“{line[:40]}”"))
+            continue
+        start, end = _month(int(match[1]), int(match[2])), _month(int(match[3]), int(match[4]))
+        if end < start:
+            problems.append(error("insurance_periods", "insurance_reversed",
+                                  f"社保缴纳记录第{number}行截止年月早于起始年月"))
+            continue
+        periods.append(InsurancePeriod(start, end, match[5].strip()))
+    return periods, problems
+
+
+def format_insurance_periods(periods: Sequence[InsurancePeriod]) -> str:
+    return "\n".join(f"{p.start:%Y-%m} 至 {p.end:%Y-%m} {p.unit}" for p in periods)
+
+
+def social_insurance_problems(rule: str | None, applied_on: date, periods: Sequence[InsurancePeriod],
+                              applying_unit: str, statement: bool) -> list[Problem]:
+    """The payment record against the rule, over the six whole months before the month of
+    application (the month of application itself does not count)."""
+    if rule is None:
+        return []
+    window = months_before(applied_on, INSURANCE_MONTHS)
+    first, last = window[-1], window[0]
+    span = f"{first:%Y年%m月}至{last:%Y年%m月}"
+    paid: dict[date, set[str]] = {}
+    for period in periods:
+        for month in _months_of(period):
+            paid.setdefault(month, set()).add(period.unit.strip())
+    problems: list[Problem] = []
+    if rule == "employee":
+        missing = [m for m in reversed(window) if applying_unit.strip() not in paid.get(m, set())]
+        if missing:
+            shown = "、".join(f"{m:%Y年%m月}" for m in missing)
+            problems.append(error("insurance_periods", "insurance_short",
+                                  f"民营企业、社会组织申报人须在申报单位连续缴纳社会保险满{INSURANCE_MONTHS}个月"
+                                  f"（{span}），以下月份没有在“{applying_unit}”的缴费记录：{shown}"))
+    else:
+        busy = [m for m in reversed(window) if paid.get(m)]
+        if busy:
+            units = "、".join(sorted({u for m in busy for u in paid[m]}))
+            problems.append(error("insurance_periods", "insurance_freelancer",
+                                  f"自由职业者申报前{INSURANCE_MONTHS}个月（{span}）内不得在任何单位缴纳社会保险，"
+                                  f"记录显示在“{units}”缴费{len(busy)}个月"))
+    if not statement:
+        problems.append(error("insurance_statement", "insurance_statement",
+                              "请上传社会保险缴费记录（社保经办机构出具的缴费明细）"))
+    return problems
+
+
+# --- the office's check before the committee -------------------------------------------------------
+
+
+@dataclass
+class ProcedureFacts:
+    """What the plan's office checks before passing an application to the committee."""
+
+    today: date
+    level: str
+    freelancer: bool  # recommended by a talent centre: the opinion may be skipped
+    notices: Sequence[HeldNotice]  # the unit's notices that listed the application
+    changed_at: datetime | None  # the last change of the application's content
+    opinion: Mapping[str, str] | None
+    interview_date: date | None
+    interview_experts: str | None
+    missing_checklist: Sequence[str]  # names of required checklist items not provided
+    basic: ApplicationFacts  # the basic conditions, as on the day of application
+    insurance: InsuranceFacts | None = None
+    consent: bool = True  # a talent centre recorded its consent (always true for a unit)
+    commitment: bool = True  # the signed truthfulness commitment is linked
+
+
+@dataclass(frozen=True)
+class InsuranceFacts:
+    rule: str | None  # insurance_rule()
+    applied_on: date
+    periods: Sequence[InsurancePeriod]
+    applying_unit: str
+    statement: bool
+    confirmed: bool
+
+
+def insurance_problems(f: InsuranceFacts | None, *, need_confirmation: bool) -> list[Problem]:
+    """The record against the rule; an office must also have confirmed it before the committee."""
+    if f is None or f.rule is None:
+        return []
+    problems = social_insurance_problems(f.rule, f.applied_on, f.periods, f.applying_unit, f.statement)
+    if need_confirmation and not problems and not f.confirmed:
+        problems.append(error("insurance_periods", "insurance_unconfirmed", "社会保险缴纳记录尚未经职改部门确认"))
+    return problems
+
+
+def consent_problems(freelancer: bool, consent: bool) -> list[Problem]:
+    if freelancer and not consent:
+        return [error("consent", "consent_missing",
+                      "自由职业者通过人才服务/档案托管机构申报，须由该机构先确认同意受理（档案托管）")]
+    return []
+
+
+def procedure_problems(f: ProcedureFacts) -> list[Problem]:
+    """推荐程序 (notice held and closed without an open objection, opinion and interview present),
+    completeness against the checklist, and the basic conditions: the office passes nothing that
+    fails any of them."""
+    problems = notice_problems(f.notices, f.changed_at, f.today)
+    problems += consent_problems(f.freelancer, f.consent)
+    problems += recommendation_problems(f.level, f.freelancer, f.opinion, f.interview_date, f.interview_experts)
+    problems += [error("checklist", "checklist_missing", f"尚未提供清单材料：{name}") for name in f.missing_checklist]
+    if not f.commitment:
+        problems.append(error("commitment", "commitment_letter", "申报缺少本人签署的真实性承诺书"))
+    problems += application_problems(f.basic)
+    problems += insurance_problems(f.insurance, need_confirmation=True)
+    return problems
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+PROGRESS_COLUMNS = {
+    "applied": "已申报",
+    "noticed": "已公示",
+    "recommended": "已推荐",
+    "unit_review": "单位审核",
+    "department_review": "主管部门审核",
+    "county_review": "县级职改办审核",
+    "city_review": "市级职改办审核",
+    "province_review": "省级职改办审核",
+    "to_committee": "已报送评委会",
+    "returned": "退回补正",
+    "withdrawn": "撤回",
+    "cancelled": "取消申报",
+}
+
+
+def effective_status(status: str, resubmit_by: date | None, today: date) -> str:
+    """The status progress counts: a returned application past its resubmit deadline is withdrawn."""
+    if status == "returned" and past_resubmit_deadline(resubmit_by, today):
+        return "withdrawn"
+    return status
+
+
+def progress_columns(status: str, resubmit_by: date | None, today: date, *, applied: bool, noticed: bool,
+                     recommended: bool) -> list[str]:
+    """The progress columns one application counts in."""
+    columns = [key for key, flag in (("applied", applied), ("noticed", noticed), ("recommended", recommended))
+               if flag]
+    current = effective_status(status, resubmit_by, today)
+    if current in PROGRESS_COLUMNS:
+        columns.append(current)
+    return columns

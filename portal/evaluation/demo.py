@@ -2,24 +2,31 @@
 applications at every stage so each page has something to show.
 
 The application stage runs around today, so the demo applicant (person_demo) can still edit
-their draft; later stages follow in order.
+their draft; later stages follow in order. The hospital's applicants past the unit were listed on
+a closed unit notice and carry the unit's signed recommendation; the one waiting at the unit is on
+an open notice. A school doctor of the first middle school waits at the education bureau.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
-from portal import clock
+from portal import audit, clock, uploads
+from portal.domain.idnumber import build_resident_id
 from portal.extensions import db
-from portal.models import (Application, ChecklistItem, EvaluationPlan, EvaluationStage, Organization, Person,
-                           User)
+from portal.models import (Application, ApplicationMaterial, Certificate, ChecklistItem, EvaluationPlan,
+                           EvaluationStage, EvidenceFile, Organization, Person, User)
 from portal.models._types import utcnow
 
-DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT = "RZ-ZGB", "RZ-GCPW", "DG-RMYY"
+DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT, DEMO_SCHOOL = "RZ-ZGB", "RZ-GCPW", "DG-RMYY", "RZ-YZ"
 DEMO_SERIES = "health_technician"
-# Statuses the demo's other applicants are at, one each.
+# Statuses the demo's other applicants of the hospital are at, one each; a school doctor of the
+# city's first middle school waits at the education bureau (主管部门).
 DEMO_STATUSES = ("unit_review", "county_review", "city_review", "returned", "withdrawn", "to_committee")
+OPINION = {"morality": "拥护党的路线方针政策，恪守医德", "performance": "近五年年度考核均为合格以上",
+           "expertise": "熟练掌握本专业理论知识", "ability": "能独立处理本专业复杂疑难问题", "attitude": "认真负责，服务热情"}
 
 
 def _plan(office: Organization, committee: Organization) -> EvaluationPlan:
@@ -43,9 +50,114 @@ def _plan(office: Organization, committee: Organization) -> EvaluationPlan:
                                                    ("其他业绩证明", "optional")), start=1)])
 
 
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+APPLICANT_NAMES = ("刘思远", "陈晓东", "杨雪梅", "黄立新", "周佳怡", "吴浩然", "郑春林")
+
+
+def _applicant(org: Organization, name: str, n: int) -> Person:
+    birth = date(1982 + n % 6, 1 + n, 10 + n)
+    id_number = build_resident_id(org.region_code, birth, 800 + 2 * n + 1)
+    person = db.session.scalar(select(Person).where(Person.id_type == "resident_id", Person.id_number == id_number))
+    if person is None:
+        person = Person(name=name, sex="男", id_type="resident_id", id_number=id_number, id_tail=id_number[-4:],
+                        birth_date=birth, org_id=org.id, unit_region_code=org.region_code, employer_name=org.name,
+                        unit_nature=org.nature)
+        db.session.add(person)
+        db.session.flush()
+    return person
+
+
+def _blank_pdf() -> bytes:
+    """A one-page blank PDF standing for a scanned material."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _materials(app: Application, plan: EvaluationPlan) -> None:
+    """The required checklist items and, without a portal certificate, the current title's scan."""
+    data = _blank_pdf()
+    checked = uploads.check_file("application_material", "材料.pdf", data)
+    stored = uploads.store(data, checked)
+    wanted = [(item.id, None, f"{item.name}.pdf") for item in plan.checklist
+              if item.level == app.level and item.requirement == "required"]
+    if app.current_certificate_id is None:
+        wanted.append((None, "current_title", "主治医师资格证书.pdf"))
+    for item_id, slot, name in wanted:
+        evidence = EvidenceFile(person_id=app.person_id, kind="application_material", filename=name,
+                                content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                                storage_path=stored)
+        db.session.add(evidence)
+        db.session.flush()
+        app.materials.append(ApplicationMaterial(checklist_item_id=item_id, slot=slot, evidence_id=evidence.id))
+
+
+def _submitted(app: Application, status: str) -> None:
+    """What a submitted application carries: the day of application, and past the unit its signed
+    recommendation (opinion, interview)."""
+    app.applied_on = clock.today() - timedelta(days=15)
+    app.submitted_at = utcnow()
+    if status not in ("unit_review", "draft"):
+        app.opinion = dict(OPINION)
+        app.interview_date = clock.today() - timedelta(days=12)
+        app.interview_experts = "王立新、刘建华、陈思远"
+
+
+def _notice(unit: Organization, apps: list[Application], start, title: str) -> None:
+    from portal.notices import services as notices
+
+    reviewer = _user("unit_demo" if unit.code == DEMO_UNIT else "unit2_demo")
+    if reviewer is None or not apps:
+        return
+    notices.publish_application_notice(unit, apps, "applications", notices.PublishRequest(
+        title=title, body=f"经{unit.name}审核，现将以下人员的职称申报情况予以公示。",
+        contact=f"{unit.name}人事科 0633-8221234", start_date=start, days=5), actor=reviewer)
+
+
+def _commit_letters(apps: list[Application]) -> None:
+    """Each submitted applicant's truthfulness letter over the application, as their own submission
+    issues it (they confirm it under their real-name account; the demo stands in for them)."""
+    from types import SimpleNamespace
+
+    from portal.letters.services import LetterError, issue_individual_letter
+
+    for app in apps:
+        person = app.person
+        stand_in = SimpleNamespace(id=None, is_authenticated=True, role="person", person_id=person.id,
+                                   display_name=person.name, org_id=None, org=None)
+        try:
+            doc = issue_individual_letter(stand_in, application=app)
+        except LetterError:
+            db.session.rollback()
+            continue
+        app.commitment_document_id = doc.id
+    db.session.commit()
+
+
+def _sign_recommendations(apps: list[Application]) -> None:
+    for app in apps:
+        reviewer = _user("unit_demo" if app.org.code == DEMO_UNIT else "unit2_demo")
+        audit.record("evaluation_unit_recommend", "evaluation_application", app.id, actor=reviewer,
+                     reason=f"经本单位审核、公示，同意推荐（{reviewer.display_name}签署）",
+                     diff={"opinion": app.opinion})
+    db.session.commit()
+
+
 def ensure_demo_evaluation() -> None:
-    office, committee, unit = (db.session.scalar(select(Organization).where(Organization.code == code))
-                               for code in (DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT))
+    office, committee, unit, school = (db.session.scalar(select(Organization).where(Organization.code == code))
+                                       for code in (DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT, DEMO_SCHOOL))
     if office is None or committee is None or unit is None:
         return
     if db.session.scalar(select(EvaluationPlan.id).where(EvaluationPlan.org_id == office.id,
@@ -54,21 +166,50 @@ def ensure_demo_evaluation() -> None:
     plan = _plan(office, committee)
     db.session.add(plan)
     db.session.flush()
-    applicant = db.session.scalar(select(User).where(User.username == "person_demo"))
-    others = list(db.session.scalars(select(Person).where(
-        Person.org_id == unit.id, Person.id != (applicant.person_id if applicant else 0))
-        .order_by(Person.id).limit(len(DEMO_STATUSES))))
+    applicant = _user("person_demo")
+    # The demo's certificate holders are near retirement: the applicants are people of their own.
+    others = [_applicant(unit, name, n) for n, name in enumerate(APPLICANT_NAMES[:len(DEMO_STATUSES)])]
     people = ([(applicant.person, "draft")] if applicant else []) + list(zip(others, DEMO_STATUSES))
+    if school is not None:
+        people.append((_applicant(school, APPLICANT_NAMES[-1], len(APPLICANT_NAMES)), "department_review"))
+    apps: list[Application] = []
     for person, status in people:
-        db.session.add(Application(
-            plan_id=plan.id, person_id=person.id, org_id=unit.id, unit_region_code=unit.region_code,
-            committee_id=committee.id, year=plan.year, level="副高级", specialty="临床医学", route="ordinary",
-            education="bachelor_graduate", public_hours=30, professional_hours=60, status=status,
-            submitted_at=None if status == "draft" else utcnow(),
-            resubmit_by=clock.today() + timedelta(days=10) if status == "returned" else None,
-            return_items=["职称申报评审表"] if status == "returned" else None,
-            return_reason="评审表缺单位盖章" if status == "returned" else None))
+        org = person.org
+        app = Application(
+            plan_id=plan.id, person_id=person.id, org_id=org.id, unit_region_code=org.region_code,
+            committee_id=committee.id, year=plan.year, level="副高级",
+            specialty="临床医学" if org.id == unit.id else "全科医学（校医）", route="ordinary",
+            education="bachelor_graduate", chsi_no="105611200905000123", public_hours=30, professional_hours=60,
+            status=status, materials=[], achievements=[],
+            resubmit_by=clock.today() + (timedelta(days=10) if status == "returned" else timedelta(days=-3))
+            if status in ("returned", "withdrawn") else None,
+            return_items=["职称申报评审表"] if status in ("returned", "withdrawn") else None,
+            return_reason="评审表缺单位盖章" if status in ("returned", "withdrawn") else None)
+        held = db.session.scalar(select(Certificate.id).where(
+            Certificate.person_id == person.id, Certificate.status == "approved", Certificate.level == "中级")
+            .limit(1))
+        if held is not None:
+            app.current_certificate_id = held
+        else:
+            app.current_level, app.current_title_name = "中级", "主治医师"
+        db.session.add(app)
+        if status != "draft":
+            _submitted(app, status)
+            _materials(app, plan)
+        apps.append(app)
     db.session.commit()
+    # The unit notices: closed ones for those the units recommended, an open one for the waiting applicant.
+    past = [a for a in apps if a.status not in ("draft", "unit_review")]
+    waiting = [a for a in apps if a.status == "unit_review"]
+    start = clock.today() - timedelta(days=14)
+    _notice(unit, [a for a in past if a.org_id == unit.id], start, f"{unit.name}{plan.year}年度卫生高级职称申报人员公示")
+    if school is not None:
+        _notice(school, [a for a in past if a.org_id == school.id], start,
+                f"{school.name}{plan.year}年度卫生高级职称申报人员公示")
+    _notice(unit, waiting, clock.today(), f"{unit.name}{plan.year}年度卫生高级职称申报人员公示（第二批）")
+    _sign_recommendations([a for a in past if a.status != "withdrawn" or a.opinion])
+    if current_app.config.get("DEMO_COMMITMENT_LETTERS", True):
+        _commit_letters([a for a in apps if a.status != "draft"])
 
 
 def summary() -> dict | None:

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
 from portal.access import scoped, visibility
-from portal.domain.evaluation import RECOMMENDATION_ASPECTS, recommendation_problems, return_problems
+from portal.domain.evaluation import (RECOMMENDATION_ASPECTS, procedure_problems, recommendation_problems,
+                                      return_problems)
 from portal.domain.problems import has_errors
 from portal.extensions import db
-from portal.domain.workflow import REVIEW_STATUSES
-from portal.models import Application, Organization
+from portal.models import Application
 from portal.workflow import Conflict, WorkflowError, review_path, user_level
-from portal.evaluation.applications import check_submission
+from portal.evaluation.applications import input_of, own_certificate_problems, procedure_facts
+from portal.evaluation import conditions
+from portal.notices.services import application_notice_problems
 
 
 def path_of(app: Application) -> list[tuple[str, object]]:
@@ -73,6 +75,12 @@ def _freelancer(app: Application) -> bool:
     return app.org is not None and app.org.type == "talent_center"
 
 
+def _frozen_refusal(app: Application) -> None:
+    if app.objection_open:
+        db.session.rollback()
+        raise WorkflowError("该申报有尚未处理完毕的公示异议，异议处理完成前不能审核")
+
+
 def approve(app_id: int, user, expected_version, opinion: dict | None = None, interview_date=None,
             interview_experts: str | None = None) -> list[str]:
     """Pass the application up; returns the messages that stop it (nothing is changed then)."""
@@ -80,10 +88,13 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
     if not can_act(app, user):
         db.session.rollback()
         raise WorkflowError("该申报不在您的审核环节")
+    _frozen_refusal(app)
     level = app.status
     if level == "unit_review":
         opinion = {key: (opinion or {}).get(key, "").strip() for key in RECOMMENDATION_ASPECTS}
         problems = recommendation_problems(app.level, _freelancer(app), opinion, interview_date, interview_experts)
+        problems += application_notice_problems(app, "applications")
+        problems += conditions.unit_problems(app)
         if problems:
             db.session.rollback()
             return [p.message for p in problems]
@@ -92,17 +103,32 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
     statuses = [status for status, _ in path_of(app)]
     if statuses.index(level) == len(statuses) - 1:
         # The plan's office: procedure, completeness and basic conditions, all at once.
-        messages = [p.message for p in check_submission(app) if p.severity == "error"]
-        messages += [p.message for p in recommendation_problems(
-            app.level, _freelancer(app), app.opinion, app.interview_date, app.interview_experts)]
+        messages = [p.message for p in procedure_problems(procedure_facts(app)) if p.severity == "error"]
+        messages += [p.message for p in own_certificate_problems(app.person, input_of(app))]
         if messages:
             db.session.rollback()
             return ["不能报送评审委员会：" + m for m in messages]
         app.status = "to_committee"
     else:
         app.status = statuses[statuses.index(level) + 1]
-    _sign(app, "evaluation_recommend", user, diff={"status": [level, app.status]})
+    if level == "unit_review":
+        # The unit's reviewer signs the recommendation itself: the opinion and interview go on the trail.
+        _sign(app, "evaluation_unit_recommend", user, reason=f"经本单位审核、公示，同意推荐（{user.display_name}签署）",
+              diff={"status": [level, app.status], "opinion": app.opinion,
+                    "interview": [app.interview_date.isoformat() if app.interview_date else None,
+                                  app.interview_experts]})
+    else:
+        _sign(app, "evaluation_recommend", user, diff={"status": [level, app.status]})
     return []
+
+
+def unit_recommendation(app: Application):
+    """The latest signed recommendation of the unit, if the application has one."""
+    from portal.models import AuditEntry
+
+    return db.session.scalar(select(AuditEntry).where(
+        AuditEntry.object_type == "evaluation_application", AuditEntry.object_id == app.id,
+        AuditEntry.action == "evaluation_unit_recommend").order_by(AuditEntry.id.desc()).limit(1))
 
 
 def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[int], days: int | None) -> list[str]:
@@ -111,6 +137,7 @@ def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[i
     if not can_act(app, user):
         db.session.rollback()
         raise WorkflowError("该申报不在您的审核环节")
+    _frozen_refusal(app)
     known = {i.id: i.name for i in app.plan.checklist if i.level == app.level}
     ticked = [i for i in item_ids if i in known]
     problems = return_problems(reason, ticked, days)
@@ -126,20 +153,3 @@ def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[i
           diff={"status": [before, "returned"], "items": app.return_items,
                 "resubmit_by": app.resubmit_by.isoformat()})
     return []
-
-
-
-def progress(plan_id: int, user) -> tuple[list[str], list[tuple[str, dict[str, int]]]]:
-    """Applications of a plan per applying unit and status, within the user's scope:
-    (the statuses present in review order, [(unit name, {status: count})])."""
-    rows = db.session.execute(
-        select(Organization.name, Application.status, func.count())
-        .join(Organization, Organization.id == Application.org_id)
-        .where(Application.plan_id == plan_id, visibility(Application, user))
-        .group_by(Organization.name, Application.status).order_by(Organization.name)).all()
-    by_unit: dict[str, dict[str, int]] = {}
-    for name, status, count in rows:
-        by_unit.setdefault(name, {})[status] = count
-    order = ("draft", *REVIEW_STATUSES, "to_committee", "returned", "withdrawn")
-    present = {status for counts in by_unit.values() for status in counts}
-    return [s for s in order if s in present], list(by_unit.items())

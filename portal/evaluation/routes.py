@@ -5,11 +5,14 @@ from portal import clock, uploads
 from portal.access import get_scoped_or_404
 from portal.documents.plan_pdf import PlanDocument, build_plan_pdf
 from portal.domain.dates import parse_date
-from portal.domain.evaluation import ACHIEVEMENT_KINDS, RECOMMENDATION_ASPECTS, REQUIREMENTS, STAGES
-from portal.evaluation import applications, review, services
-from portal.evaluation.forms import ApplicationForm, ChecklistItemForm, PlanForm
+from portal.domain.evaluation import (ACHIEVEMENT_KINDS, RECOMMENDATION_ASPECTS, REQUIREMENTS, ROUTES, STAGES,
+                                      format_insurance_periods)
+from portal.evaluation import applications, conditions, outputs, review, services
+from portal.exports import xlsx_response
+from portal.evaluation.forms import ApplicationForm, ApplicationNoticeForm, ChecklistItemForm, PlanForm
 from portal.extensions import db, limiter
 from portal.models import Application, EvaluationPlan, Person
+from portal.notices import services as notice_services
 from portal.notices.forms import choices
 from portal.workflow import COMMITMENT_TEXT, WorkflowError, trail, user_level
 
@@ -63,17 +66,39 @@ def new():
     return _form_page(form, None)
 
 
+def _readable_or_404(plan_id: int) -> EvaluationPlan:
+    """A plan in the user's scope, or a published plan covering the user's region: a county office,
+    department or unit reads the city plan its applicants apply under."""
+    plan = db.session.get(EvaluationPlan, plan_id)
+    if plan is None or not services.may_read(plan, current_user):
+        abort(404)
+    return plan
+
+
 @bp.get("/plans/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan = get_scoped_or_404(EvaluationPlan, plan_id)
+    plan = _readable_or_404(plan_id)
     item_form = ChecklistItemForm()
     item_form.level.choices = choices((level, level) for level in plan.level_list)
-    statuses, progress = review.progress(plan.id, current_user)
+    columns, progress, totals = outputs.progress(plan.id, current_user)
     return render_template("evaluation/show.html", plan=plan, editable=services.may_edit(plan, current_user),
                            series_name=services.series_name, checklist=services.checklist_by_level(plan),
                            item_form=item_form, history=trail("evaluation_plan", plan.id),
-                           statuses=statuses, progress=progress)
+                           columns=columns, progress=progress, totals=totals)
+
+
+@bp.get("/plans/<int:plan_id>/register.xlsx")
+@login_required
+def register(plan_id: int):
+    """申报人员汇总表: the plan's applicants in the user's scope; ?committee=1 those sent to the committee."""
+    if current_user.role == "person":
+        abort(403)
+    plan = _readable_or_404(plan_id)
+    committee_only = request.args.get("committee") == "1"
+    title = f"{plan.year}年度申报人员汇总表" + ("（报送评委会）" if committee_only else "")
+    return xlsx_response(title, outputs.REGISTER_HEADERS,
+                         outputs.register_rows(plan, current_user, committee_only=committee_only))
 
 
 @bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
@@ -197,7 +222,15 @@ def _application_page(app, form, problems=(), loose=()):
         slots=applications.SLOTS, slot_files={m.slot: m for m in app.materials if m.slot},
         achievement_kinds=ACHIEVEMENT_KINDS, problems=problems, loose=loose,
         commitment=COMMITMENT_TEXT, history=trail("evaluation_application", app.id),
-        can_review=review.can_act(app, current_user), path=review.path_of(app), aspects=RECOMMENDATION_ASPECTS)
+        can_review=review.can_act(app, current_user), path=review.path_of(app), aspects=RECOMMENDATION_ASPECTS,
+        notice_problems=notice_services.application_notice_problems(app) if app.status == "unit_review" else [],
+        notice_lines=outputs.notice_lines(app), freelancer=conditions.is_freelancer(app),
+        insurance_rule=conditions.rule_of(app), insurance_facts=conditions.insurance_facts(app),
+        insurance_text=format_insurance_periods(conditions.periods_of(app.insurance)),
+        may_enter_insurance=conditions.may_enter(app, current_user),
+        may_confirm_insurance=conditions.may_confirm(app, current_user),
+        recommended=review.unit_recommendation(app) is not None,
+        commitment_current=applications.commitment_current(app))
 
 
 @bp.get("/apply")
@@ -310,7 +343,10 @@ def submit(application_id: int):
 def review_queue():
     if user_level(current_user) is None:
         abort(403)
-    return render_template("evaluation/review_queue.html", items=review.queue(current_user))
+    return render_template("evaluation/review_queue.html", items=review.queue(current_user),
+                           plans=services.plans_for(current_user),
+                           notice_allowed=user_level(current_user) == "unit_review"
+                           and notice_services.can_publish(current_user))
 
 
 def _int_list(values) -> list[int]:
@@ -352,3 +388,123 @@ def send_back(application_id: int):
     if not messages:
         flash("已退回申报人，并一次性告知需补正的全部内容。", "success")
     return redirect(url_for("evaluation.application", application_id=application_id))
+
+
+# ---------------------------------------------------------------- the unit's notice of applicants (公示)
+
+
+@bp.route("/notice", methods=["GET", "POST"])
+@login_required
+def publish_notice():
+    """The unit lists its applicants waiting for its recommendation: a first notice, or a
+    supplementary one (补充公示) for applications changed since theirs."""
+    if user_level(current_user) != "unit_review" or not notice_services.can_publish(current_user):
+        abort(403)
+    candidates = notice_services.application_candidates(current_user, "applications")
+    supplementary = {a.id for a in candidates if notice_services.held_notices(a.id, "applications")}
+    org = current_user.org
+    form = ApplicationNoticeForm()
+    if request.method == "GET":
+        year = candidates[0].plan.year if candidates else clock.today().year
+        kind = "补充公示" if candidates and all(a.id in supplementary for a in candidates) else "公示"
+        form.title.data = f"{org.name}{year}年度职称申报人员{kind}"
+        form.body.data = (f"经{org.name}审核，现将以下人员的职称申报情况予以公示。公示期间，任何单位和个人对申报人员的"
+                          "申报材料、业绩成果等有异议的，可通过网上公示页面以真实姓名和联系方式提出。")
+        form.contact.data = " ".join(p for p in (org.contact_person, org.contact_phone) if p) or org.name
+        form.start_date.data = clock.today().isoformat()
+    picked = {int(v) for v in request.form.getlist("application_id") if v.isdigit()}
+    error_message = None
+    if form.validate_on_submit():
+        chosen = [a for a in candidates if a.id in picked]
+        try:
+            notice = notice_services.publish_application_notice(
+                org, chosen, "applications", notice_services.PublishRequest(
+                    title=form.title.data.strip(), body=form.body.data.strip(), contact=form.contact.data.strip(),
+                    start_date=form.start_date.date, days=form.days.data), actor=current_user)
+        except ValueError as exc:
+            db.session.rollback()
+            error_message = str(exc)
+        else:
+            flash(f"已发布公示“{notice.title}”，共 {notice.entry_count} 人。", "success")
+            return redirect(url_for("notices.manage_show", notice_id=notice.id))
+    return render_template("evaluation/notice_new.html", form=form, candidates=candidates,
+                           supplementary=supplementary, picked=picked or {a.id for a in candidates},
+                           error_message=error_message, routes=ROUTES)
+
+
+# ---------------------------------------------------------------- printable documents and conditions
+
+
+def _pdf_response(data: bytes, name: str):
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename={name}.pdf"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/applications/<int:application_id>/recommendation.pdf")
+@login_required
+def recommendation_pdf(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    data = outputs.recommendation_pdf(app)
+    if data is None:
+        abort(404)
+    return _pdf_response(data, f"recommendation-{app.id}")
+
+
+@bp.get("/applications/<int:application_id>/review-form.pdf")
+@login_required
+def review_form_pdf(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    return _pdf_response(outputs.review_form_pdf(app), f"review-form-{app.id}")
+
+
+@bp.post("/applications/<int:application_id>/insurance")
+@login_required
+def enter_insurance(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    upload = request.files.get("file")
+    try:
+        filename, data = uploads.read_upload(upload) if upload and upload.filename else (None, None)
+        problems = conditions.enter_insurance(app, request.form.get("periods", ""), filename, data, current_user)
+    except uploads.UploadRejected as rejected:
+        problems, message = None, str(rejected)
+        flash(message, "error")
+    except WorkflowError as refused:
+        problems = None
+        flash(refused.message, "error")
+    else:
+        for problem in problems:
+            flash(problem.message, "error")
+        if not problems:
+            flash("已保存社保缴纳记录。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id) + "#insurance")
+
+
+@bp.post("/applications/<int:application_id>/insurance/confirm")
+@login_required
+def confirm_insurance(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    try:
+        problems = conditions.confirm_insurance(app, current_user)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+    else:
+        for problem in problems:
+            flash(f"不能确认：{problem.message}", "error")
+        if not problems:
+            flash("已确认社保缴纳记录。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id) + "#insurance")
+
+
+@bp.post("/applications/<int:application_id>/consent")
+@login_required
+def consent(application_id: int):
+    app = get_scoped_or_404(Application, application_id)
+    try:
+        conditions.record_consent(app, current_user)
+    except WorkflowError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("已确认同意受理该自由职业者的职称申报。", "success")
+    return redirect(url_for("evaluation.application", application_id=app.id))

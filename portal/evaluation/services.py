@@ -19,6 +19,7 @@ from portal.domain.titles import LEVELS
 from portal.extensions import db
 from portal.models import ChecklistItem, CodeItem, EvaluationPlan, EvaluationStage, Organization
 from portal.models._types import utcnow
+from portal.domain.regions import SUBTREE_DIGITS
 from portal.models.org import OFFICE_TYPES
 
 
@@ -38,9 +39,24 @@ def may_edit(plan: EvaluationPlan, user) -> bool:
     return plan.published_at is None and user.org_id == plan.org_id
 
 
+def may_read(plan: EvaluationPlan, user) -> bool:
+    """In the user's scope, or published and covering the region of the user's organisation (a
+    county office, department or unit reads the city plan its applicants apply under)."""
+    if db.session.scalar(scoped(EvaluationPlan, user).where(EvaluationPlan.id == plan.id)) is not None:
+        return True
+    if plan.published_at is None or user.org is None or user.role == "person":
+        return False
+    digits = SUBTREE_DIGITS.get(plan.org.type, 6)
+    return user.org.region_code[:digits] == plan.region_code[:digits]
+
+
 def plans_for(user) -> list[EvaluationPlan]:
-    return list(db.session.scalars(scoped(EvaluationPlan, user).order_by(
+    """Plans in the user's scope, then the published plans above it that the user may read."""
+    own = list(db.session.scalars(scoped(EvaluationPlan, user).order_by(
         EvaluationPlan.year.desc(), EvaluationPlan.id.desc())))
+    seen = {p.id for p in own}
+    above = [p for p in published_plans() if p.id not in seen and may_read(p, user)]
+    return own + above
 
 
 def published_plans() -> list[EvaluationPlan]:

@@ -65,6 +65,10 @@ PERSONAL_COMMITMENT = (
     "本人承诺：以上职称信息及上传的佐证材料真实、准确、完整，均为本人依规取得的职称；"
     "如有虚假，本人愿承担相应责任，并接受撤销职称、列入诚信黑名单等处理。"
 )
+APPLICATION_COMMITMENT = (
+    "本人承诺：所提交的职称申报材料、业绩成果及上述职称信息真实、准确、完整，不存在弄虚作假、学术不端等情形；"
+    "如有虚假，本人愿承担相应责任，接受取消申报资格、撤销取得的职称、列入诚信黑名单等处理。"
+)
 IN_CHUNK = 500
 
 
@@ -336,18 +340,22 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def issue_individual_letter(user) -> IssuedDocument:
+def issue_individual_letter(user, application=None) -> IssuedDocument:
     """The person's truthfulness commitment over what they submitted, sealed by the portal.
 
     Individuals hold no signing key: the portal's own certificate seals the letter, and the stamp
     names the person who confirmed it while logged in under their real-name account.
+    With `application` (职称申报) the same letter also covers that application and its materials;
+    the caller links it to the application.
     """
     if not may_issue_individual(user):
         raise LetterError("只有专业技术人员本人可以出具个人承诺书。")
     person = db.session.get(Person, user.person_id)
     certs = submitted_certificates(user)
-    if not certs:
+    if not certs and application is None:
         raise LetterError("您还没有已提交审核的职称证书信息，提交后再出具承诺书。")
+    if application is not None and application.person_id != person.id:
+        raise LetterError("只能为本人的职称申报出具承诺书。")
     submits: dict[int, AuditEntry] = {}
     for entry in _trail([c.id for c in certs], ("submit",)):
         submits[entry.object_id] = entry  # the latest submission of each record
@@ -374,16 +382,24 @@ def issue_individual_letter(user) -> IssuedDocument:
             certs, key=lambda c: c.id)).encode()).hexdigest(),
         "confirmed_at": confirmed_at.isoformat(timespec="seconds"),
     }
+    application_line = None
+    if application is not None:
+        application_line = (f"{application.plan.title}：申报{series.get(application.plan.series, application.plan.series)}"
+                            f"{application.level}职称（{application.specialty}），申报材料"
+                            f"{len(application.materials)}份、业绩成果{len(application.achievements)}项")
+        covers |= {"application_id": application.id, "application": application_line}
 
     def build(number: str, url: str) -> bytes:
         return build_individual_letter_pdf(IndividualLetter(
             number=number, url=url, person_name=person.name, id_number_masked=mask_id(person.id_number),
-            employer=employer, commitment=PERSONAL_COMMITMENT, certificates=rows, confirmed_at=confirmed_at))
+            employer=employer, commitment=APPLICATION_COMMITMENT if application is not None else PERSONAL_COMMITMENT,
+            certificates=rows, confirmed_at=confirmed_at, application=application_line))
 
     return issue_document(kind="individual_letter", title=INDIVIDUAL_LETTER_TITLE, org=person.org, person=person,
                           covers=covers, build=build, signer_org=None,
                           stamp=[credentials.PLATFORM_NAME, f"承诺人：{person.name}（在线确认）"],
-                          reason="专业技术人员本人承诺所提交职称信息真实", user=user)
+                          reason="专业技术人员本人承诺所提交职称信息真实" if application is None
+                          else "专业技术人员本人承诺职称申报材料真实", user=user)
 
 
 def _opinion(entry: AuditEntry) -> str:

@@ -19,7 +19,7 @@ from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
 from portal.models.evidence import EvidenceFile
 from portal.models.evaluation import (Achievement, Application, ApplicationMaterial, ChecklistItem, EvaluationPlan,
-                                      EvaluationStage)
+                                      EvaluationStage, SocialInsuranceRecord)
 from portal.models.import_job import ImportJob
 from portal.models.job_run import JobRun
 from portal.models.login_event import LoginEvent
@@ -37,6 +37,7 @@ from portal.models.ecert import ECertificate, ECertificateCheck
 __all__ = [
     "Achievement",
     "Application",
+    "SocialInsuranceRecord",
     "ApplicationMaterial",
     "IssuedDocument",
     "ECertificate",

@@ -2,7 +2,7 @@
 dates and its material checklist (清单制)."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.evaluation import REQUIREMENTS, STAGES
@@ -123,6 +123,19 @@ class Application(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     resubmit_by: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A freelancer applying through a talent centre (人才服务/档案托管机构): its consent to take the
+    # application on, recorded by its reviewer before it reviews.
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The signed truthfulness commitment: the individual letter issued for this application.
+    commitment_document_id: Mapped[int | None] = mapped_column(ForeignKey("issued_documents.id"))
+    # The day of the first submission: the basic conditions (window, retirement age) are judged on it,
+    # also when the application comes back after a return.
+    applied_on: Mapped[date | None] = mapped_column(Date)
+    # Set while an objection to one of its notices is open: nobody moves it until decided.
+    objection_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The last change of what the applicant declared or provided: after a notice it needs a 补充公示.
+    content_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at = created_at()
     updated_at = updated_at()
@@ -133,9 +146,12 @@ class Application(db.Model):
     person = relationship("Person")
     org = relationship("Organization", foreign_keys=[org_id])
     current_certificate = relationship("Certificate")
+    commitment_document = relationship("IssuedDocument")
     achievements = relationship("Achievement", back_populates="application", order_by="Achievement.id",
                                 cascade="all, delete-orphan")
     materials = relationship("ApplicationMaterial", back_populates="application", cascade="all, delete-orphan")
+    insurance = relationship("SocialInsuranceRecord", back_populates="application", uselist=False,
+                             cascade="all, delete-orphan")
 
 
 class Achievement(db.Model):
@@ -171,3 +187,25 @@ class ApplicationMaterial(db.Model):
 
     application = relationship("Application", back_populates="materials")
     evidence = relationship("EvidenceFile")
+
+
+class SocialInsuranceRecord(db.Model):
+    """The applicant's social-insurance payment record, entered by the unit with the statement it
+    uploads, and confirmed by an office (社保缴纳记录)."""
+
+    __tablename__ = "evaluation_insurance_records"
+    __scope__ = {"via": ("application_id", "Application")}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("evaluation_applications.id"), unique=True)
+    # [{"start": "2026-11", "end": "2027-04", "unit": "…"}], read by portal/domain/evaluation.py.
+    periods: Mapped[list] = mapped_column(JSON)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    application = relationship("Application", back_populates="insurance")
+    evidence = relationship("EvidenceFile")
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])

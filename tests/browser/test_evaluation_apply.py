@@ -38,5 +38,6 @@ def test_a_person_applies_and_submits_to_the_unit(page, app, plan_id, width, tmp
     expect(page.locator("#checklist-status")).not_to_contain_text("尚缺")
     page.check("input[name=commitment]")
     page.click("text=承诺并提交")
-    expect(page.locator("#application-status")).to_have_text("待单位审核")
+    # Submitting issues the signed truthfulness letter: the first PDF of a process takes a while.
+    expect(page.locator("#application-status")).to_have_text("待单位审核", timeout=60000)
     expect(page.locator("#application-history")).to_contain_text("提交申报（承诺真实）")

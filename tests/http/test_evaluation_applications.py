@@ -7,8 +7,9 @@ from sqlalchemy import delete, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import (AuditEntry, Application, BlacklistEntry, ChecklistItem, EvaluationPlan, EvaluationStage,
-                           Organization, Person, User)
+from portal.models import (Achievement, Application, ApplicationMaterial, AuditEntry, BlacklistEntry, ChecklistItem,
+                           EvaluationPlan, EvaluationStage, NoticeEntry, Objection, Organization, Person,
+                           SocialInsuranceRecord, User)
 from portal.models._types import utcnow
 from tests.conftest import csrf_token_of
 from tests.http.test_uploads import make_pdf
@@ -26,6 +27,9 @@ def plan_id(app, demo, monkeypatch):
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     with app.app_context():
         # The demo's own applications (of the current year) stay out of this plan's rules.
+        demo_ids = select(Application.id)
+        for model in (Objection, NoticeEntry, ApplicationMaterial, Achievement, SocialInsuranceRecord):
+            db.session.execute(delete(model).where(model.application_id.in_(demo_ids)))
         db.session.execute(delete(Application))
         office = db.session.scalar(select(Organization).where(Organization.code == "RZ-ZGB"))
         committee = db.session.scalar(select(Organization).where(Organization.code == "RZ-GCPW"))

@@ -152,7 +152,7 @@ def test_edit_changes_the_plan_and_signs_the_diff(client, auth, app, demo):
 def test_the_demo_has_a_published_plan_with_applications_at_each_stage(client, auth, app, demo):
     evaluation = demo["evaluation"]
     assert evaluation["applicant_account"] == "person_demo"
-    assert {"draft", "unit_review", "county_review", "city_review", "returned", "withdrawn",
+    assert {"draft", "unit_review", "department_review", "county_review", "city_review", "returned", "withdrawn",
             "to_committee"} <= set(evaluation["status_counts"])
     auth.login("person_demo")
     page = client.get("/evaluation/apply").get_data(as_text=True)
@@ -169,8 +169,38 @@ def test_plan_progress_counts_applications_per_unit_and_status_within_scope(clie
     auth.login("city_demo")
     page = client.get(f"/evaluation/plans/{plan_id}").get_data(as_text=True)
     assert 'id="progress-table"' in page and "日照市东港区人民医院" in page
-    for label in ("待单位审核", "待县级职改办审核", "已报送评审委员会", "逾期未补正，视为撤回"):
+    for label in ("已申报", "已公示", "已推荐", "单位审核", "主管部门审核", "县级职改办审核", "市级职改办审核",
+                  "已报送评委会", "退回补正", "撤回"):
         assert label in page
+    assert "日照市第一中学" in page
     auth.logout()
-    auth.login("county2_demo")  # another county: the city's plan is outside its region
-    assert client.get(f"/evaluation/plans/{plan_id}").status_code == 404
+    auth.login("county2_demo")  # another county reads the city's plan, not the hospital's applicants
+    page = client.get(f"/evaluation/plans/{plan_id}").get_data(as_text=True)
+    assert "日照市东港区人民医院" not in page and "日照市第一中学" not in page
+    auth.logout()
+    auth.login("unit2_demo")  # the school sees its own applicant only
+    page = client.get(f"/evaluation/plans/{plan_id}").get_data(as_text=True)
+    assert "日照市第一中学" in page and "日照市东港区人民医院" not in page
+
+
+def test_the_demo_city_office_can_pass_its_waiting_application(client, auth, app):
+    """With the truthfulness letters the real demo issues, the application waiting at the city passes
+    every check of the office: notice, signed recommendation, letter, checklist, conditions."""
+    from portal import demo as demo_module
+
+    app.config["DEMO_COMMITMENT_LETTERS"] = True
+    try:
+        with app.app_context():
+            demo_module.run(120)
+            waiting = db.session.scalar(select(Application).where(Application.status == "city_review"))
+            waiting_id, version = waiting.id, waiting.version
+            assert waiting.commitment_document_id is not None
+            db.session.remove()
+    finally:
+        app.config["DEMO_COMMITMENT_LETTERS"] = False
+    auth.login("city_demo")
+    path = f"/evaluation/applications/{waiting_id}"
+    client.post(f"{path}/approve", data={"csrf_token": csrf_token_of(client, path), "version": str(version)})
+    page = client.get(path).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Application, waiting_id).status == "to_committee", page[page.find("flash"):][:500]
