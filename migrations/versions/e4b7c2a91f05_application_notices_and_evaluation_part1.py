@@ -2,7 +2,7 @@
 change time for the supplementary notice
 
 Revision ID: e4b7c2a91f05
-Revises: d21e75e33d56
+Revises: e3c7a1f09b52
 Create Date: 2026-12-01 07:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e4b7c2a91f05'
-down_revision = 'd21e75e33d56'
+down_revision = 'e3c7a1f09b52'
 branch_labels = None
 depends_on = None
 
