@@ -417,3 +417,13 @@ def confirmation_problems(doc_no: str, doc_date: date | None, today: date) -> li
     elif doc_date > today:
         problems.append(error("doc_date", "doc_date_future", f"确认文件的印发日期（{format_iso(doc_date)}）不能晚于今天"))
     return problems
+
+
+def expert_problems(name: str, unit: str, series: str, specialty: str, title: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for field_name, value, label in (("name", name, "姓名"), ("unit_name", unit, "工作单位"),
+                                     ("series", series, "职称系列"), ("specialty", specialty, "专业"),
+                                     ("title", title, "职称")):
+        if not (value or "").strip():
+            problems.append(error(field_name, f"{field_name}_required", f"请填写评审专家的{label}"))
+    return problems

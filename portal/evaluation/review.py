@@ -140,6 +140,7 @@ def progress(plan_id: int, user) -> tuple[list[str], list[tuple[str, dict[str, i
     by_unit: dict[str, dict[str, int]] = {}
     for name, status, count in rows:
         by_unit.setdefault(name, {})[status] = count
-    order = ("draft", *REVIEW_STATUSES, "to_committee", "returned", "withdrawn")
+    order = ("draft", *REVIEW_STATUSES, "to_committee", "committee_passed", "committee_failed", "result_notice",
+             "confirmed", "cancelled", "returned", "withdrawn")
     present = {status for counts in by_unit.values() for status in counts}
     return [s for s in order if s in present], list(by_unit.items())

@@ -9,13 +9,17 @@ Glossary (Chinese term → name in code):
   采集任务 Campaign · 各级截止时间 CampaignDeadline · 通知公告 InternalNotice · 站内消息 Message ·
   统计 StatCell/StatFlow · 定时任务记录 JobRun ·
   年度评审部署 EvaluationPlan · 评审阶段 EvaluationStage · 申报材料清单 ChecklistItem ·
-  申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial.
+  申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial ·
+  评审专家 Expert · 评审会议 CommitteeMeeting · 出席评委 MeetingMember · 回避（利害关系） RelatedMark ·
+  表决票数 VoteCount · 已投票记录 BallotCast · 确认文件 Confirmation.
 """
 from portal.models.audit import AuditEntry
 from portal.models.blacklist import BlacklistEntry
 from portal.models.campaign import Campaign, CampaignDeadline
 from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
+from portal.models.committee import (BallotCast, CommitteeMeeting, Confirmation, Expert, MeetingMember, RelatedMark,
+                                     VoteCount)
 from portal.models.evidence import EvidenceFile
 from portal.models.evaluation import (Achievement, Application, ApplicationMaterial, ChecklistItem, EvaluationPlan,
                                       EvaluationStage)
@@ -34,6 +38,13 @@ from portal.models.document import IssuedDocument, SigningCredential
 
 __all__ = [
     "Achievement",
+    "BallotCast",
+    "CommitteeMeeting",
+    "Confirmation",
+    "Expert",
+    "MeetingMember",
+    "RelatedMark",
+    "VoteCount",
     "Application",
     "ApplicationMaterial",
     "IssuedDocument",

@@ -12,6 +12,9 @@ DOCUMENT_KINDS = {
     "individual_letter": "个人真实性承诺书",
     "review_sheet": "审核签字表",
     "verification_report": "职称证书核验报告",
+    "vote_summary": "评委会投票汇总表",
+    "result_record": "评审结果记录单",
+    "results_report": "报送评审通过人员名单的报告",
 }
 CREDENTIAL_SOURCES = {
     "uploaded": "单位上传的证书",

@@ -123,6 +123,9 @@ class Application(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     resubmit_by: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After confirmation: the confirming document and the approved certificate the application became.
+    confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_confirmations.id"))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at = created_at()
     updated_at = updated_at()
@@ -132,7 +135,9 @@ class Application(db.Model):
     plan = relationship("EvaluationPlan")
     person = relationship("Person")
     org = relationship("Organization", foreign_keys=[org_id])
-    current_certificate = relationship("Certificate")
+    current_certificate = relationship("Certificate", foreign_keys=[current_certificate_id])
+    certificate = relationship("Certificate", foreign_keys=[certificate_id])
+    confirmation = relationship("Confirmation")
     achievements = relationship("Achievement", back_populates="application", order_by="Achievement.id",
                                 cascade="all, delete-orphan")
     materials = relationship("ApplicationMaterial", back_populates="application", cascade="all, delete-orphan")
