@@ -80,6 +80,7 @@ ACTIONS = {
     "evaluation_recommend": "审核通过（推荐）",
     "evaluation_return": "退回（一次性告知）",
     "evaluation_withdrawn": "逾期未补正，视为撤回",
+    "evaluation_noticed": "列入公示",
     # the committee and after
     "committee_expert_add": "加入评审专家库",
     "committee_meeting_create": "建立评审会议",

@@ -1,7 +1,7 @@
 """committee meetings, votes and confirmations
 
 Revision ID: a9cdef96e6cd
-Revises: d21e75e33d56
+Revises: e4b7c2a91f05
 Create Date: 2026-12-01 07:06:47.793995
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a9cdef96e6cd'
-down_revision = 'd21e75e33d56'
+down_revision = 'e4b7c2a91f05'
 branch_labels = None
 depends_on = None
 

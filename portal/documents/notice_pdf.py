@@ -34,6 +34,7 @@ class NoticeDocument:
     rows: list[NoticeRow] = field(default_factory=list)
     corrects_title: str | None = None
     corrected_by_title: str | None = None
+    applications: bool = False  # the rows are applicants: the title column holds specialty and route
 
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .dates import format_iso
 from .problems import Problem, error
@@ -251,12 +251,12 @@ def application_problems(f: ApplicationFacts) -> list[Problem]:
 APPLICATION_STATUSES = {
     "withdrawn": "逾期未补正，视为撤回",
     "to_committee": "已报送评审委员会",
+    "cancelled": "公示异议成立，已取消申报",
     # after the committee: its result, the second notice (评审结果公示) and the confirmation
     "committee_passed": "评审通过",
     "committee_failed": "评审未通过",
     "result_notice": "评审结果公示中",
     "confirmed": "已确认（取得职称）",
-    "cancelled": "评审结果已取消",
 }
 RECOMMENDATION_ASPECTS = {
     "morality": "思想品德",
@@ -426,4 +426,75 @@ def expert_problems(name: str, unit: str, series: str, specialty: str, title: st
                                      ("title", title, "职称")):
         if not (value or "").strip():
             problems.append(error(field_name, f"{field_name}_required", f"请填写评审专家的{label}"))
+    return problems
+
+
+# --- the unit's notice (公示) and the supplementary notice (补充公示) ---------------------------------
+
+MIN_NOTICE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class HeldNotice:
+    """One notice that listed the application: when it was published, its period, its objections."""
+
+    published_at: datetime
+    start_date: date
+    end_date: date
+    days: int
+    open_objection: bool = False
+
+
+def notice_problems(notices: Sequence[HeldNotice], changed_at: datetime | None, today: date,
+                    name: str = "单位公示") -> list[Problem]:
+    """May the application move on after its notice? Only once a notice of at least five working
+    days listed it, its period is over and no objection to it is open; and when the application
+    changed after the latest notice was published, a supplementary notice (补充公示) published after
+    the change must have run the same way."""
+    if not notices:
+        return [error("notice", "notice_missing",
+                      f"尚未进行{name}：申报人员及其材料须公示不少于{MIN_NOTICE_DAYS}个工作日后方可推荐上报")]
+    problems: list[Problem] = []
+    if any(n.open_objection for n in notices):
+        problems.append(error("notice", "notice_objection", f"{name}期间收到的异议尚未处理完毕，处理完毕前不能推荐上报"))
+    latest = max(notices, key=lambda n: n.published_at)
+    if changed_at is not None and changed_at > latest.published_at:
+        problems.append(error("notice", "supplementary_required",
+                              f"申报材料在{name}发布后有变更，须进行不少于{MIN_NOTICE_DAYS}个工作日的补充公示后方可推荐上报"))
+    elif latest.days < MIN_NOTICE_DAYS:
+        problems.append(error("notice", "notice_too_short",
+                              f"{name}仅{latest.days}个工作日，少于规定的{MIN_NOTICE_DAYS}个工作日"))
+    elif today <= latest.end_date:
+        problems.append(error("notice", "notice_running",
+                              f"{name}期至{format_iso(latest.end_date)}，公示期满后方可推荐上报"))
+    return problems
+
+
+# --- the office's check before the committee -------------------------------------------------------
+
+
+@dataclass
+class ProcedureFacts:
+    """What the plan's office checks before passing an application to the committee."""
+
+    today: date
+    level: str
+    freelancer: bool  # recommended by a talent centre: the opinion may be skipped
+    notices: Sequence[HeldNotice]  # the unit's notices that listed the application
+    changed_at: datetime | None  # the last change of the application's content
+    opinion: Mapping[str, str] | None
+    interview_date: date | None
+    interview_experts: str | None
+    missing_checklist: Sequence[str]  # names of required checklist items not provided
+    basic: ApplicationFacts  # the basic conditions, as on the day of application
+
+
+def procedure_problems(f: ProcedureFacts) -> list[Problem]:
+    """推荐程序 (notice held and closed without an open objection, opinion and interview present),
+    completeness against the checklist, and the basic conditions: the office passes nothing that
+    fails any of them."""
+    problems = notice_problems(f.notices, f.changed_at, f.today)
+    problems += recommendation_problems(f.level, f.freelancer, f.opinion, f.interview_date, f.interview_experts)
+    problems += [error("checklist", "checklist_missing", f"尚未提供清单材料：{name}") for name in f.missing_checklist]
+    problems += application_problems(f.basic)
     return problems

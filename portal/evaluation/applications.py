@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from portal import audit, clock, uploads
 from portal.access import scoped
-from portal.domain.evaluation import (ACHIEVEMENT_KINDS, EXAM_ONLY_LEVELS, ApplicationFacts, application_problems,
-                                      eligibility_problems, missing_items, past_resubmit_deadline)
+from portal.domain.evaluation import (ACHIEVEMENT_KINDS, EXAM_ONLY_LEVELS, ApplicationFacts, ProcedureFacts,
+                                      application_problems, eligibility_problems, missing_items,
+                                      past_resubmit_deadline)
 from portal.domain.problems import Problem, error, has_errors
 from portal.domain.regions import SUBTREE_DIGITS
 from portal.extensions import db
@@ -90,13 +91,16 @@ def _same_level_count(person_id: int, year: int, level: str, except_id: int | No
         Application.id != (except_id or 0))) or 0
 
 
-def facts(plan: EvaluationPlan, person: Person, values: ApplicationInput, app: Application | None) -> ApplicationFacts:
+def facts(plan: EvaluationPlan, person: Person, values: ApplicationInput, app: Application | None,
+          on=None) -> ApplicationFacts:
+    """The facts of the rules; `on` is the day they are judged on (today, or the day of application
+    when an office checks the basic conditions later)."""
     stages = plan.stage_dates()
     slots = _slots_provided(app) if app is not None else set()
     current = db.session.get(Certificate, values.current_certificate_id) if values.current_certificate_id else None
     unit = person.org
     return ApplicationFacts(
-        today=clock.today(), plan_year=plan.year, plan_levels=plan.level_list,
+        today=on or clock.today(), plan_year=plan.year, plan_levels=plan.level_list,
         application_window=stages.get("application", (None, None)), level=values.level, route=values.route,
         birth_date=person.birth_date, sex=person.sex,
         retirement_ages=current_app.config["EVALUATION_RETIREMENT_AGES"], unit_nature=person.unit_nature,
@@ -112,7 +116,7 @@ def facts(plan: EvaluationPlan, person: Person, values: ApplicationInput, app: A
         public_hours=values.public_hours, professional_hours=values.professional_hours)
 
 
-def _own_certificate_problems(person: Person, values: ApplicationInput) -> list[Problem]:
+def own_certificate_problems(person: Person, values: ApplicationInput) -> list[Problem]:
     if values.current_certificate_id is None:
         return []
     if values.current_certificate_id not in {c.id for c in approved_certificates(person)}:
@@ -122,16 +126,34 @@ def _own_certificate_problems(person: Person, values: ApplicationInput) -> list[
 
 def check_draft(plan, person, values, app=None) -> list[Problem]:
     """Saving a draft: who may apply, for what. The rest is asked only when submitting."""
-    return eligibility_problems(facts(plan, person, values, app)) + _own_certificate_problems(person, values)
+    return eligibility_problems(facts(plan, person, values, app)) + own_certificate_problems(person, values)
 
 
 def check_submission(app: Application) -> list[Problem]:
     values = input_of(app)
-    problems = application_problems(facts(app.plan, app.person, values, app))
-    problems += _own_certificate_problems(app.person, values)
+    problems = application_problems(facts(app.plan, app.person, values, app, on=application_day(app)))
+    problems += own_certificate_problems(app.person, values)
     for item in missing_checklist(app):
         problems.append(error(f"checklist_{item.id}", "checklist_missing", f"尚未提供清单材料：{item.name}"))
     return problems
+
+
+def application_day(app: Application):
+    """The day of application (its first submission): the basic conditions are judged on it."""
+    return app.applied_on or clock.today()
+
+
+def procedure_facts(app: Application) -> ProcedureFacts:
+    """Everything the plan's office checks, gathered from the database (notices, checklist, rules)."""
+    from portal.notices.services import held_notices
+
+    return ProcedureFacts(
+        today=clock.today(), level=app.level, freelancer=app.org is not None and app.org.type == "talent_center",
+        notices=held_notices(app.id, "applications"),
+        changed_at=clock.in_china(app.content_changed_at) if app.content_changed_at else None,
+        opinion=app.opinion, interview_date=app.interview_date, interview_experts=app.interview_experts,
+        missing_checklist=[item.name for item in missing_checklist(app)],
+        basic=facts(app.plan, app.person, input_of(app), app, on=application_day(app)))
 
 
 def input_of(app: Application) -> ApplicationInput:
@@ -148,6 +170,8 @@ def _apply(app: Application, values: ApplicationInput) -> dict:
     if app.current_certificate_id is not None:
         # A portal certificate speaks for itself: the typed title is not kept beside it.
         app.current_level = app.current_title_name = None
+    if diff:
+        app.content_changed_at = utcnow()
     return diff
 
 
@@ -213,6 +237,7 @@ def attach(app: Application, target: str, filename: str, data: bytes, user) -> E
         app.materials.remove(old)
     db.session.flush()
     app.materials.append(ApplicationMaterial(checklist_item_id=item_id, slot=slot, evidence_id=evidence.id))
+    app.content_changed_at = utcnow()
     audit.record("evaluation_apply_material", "evaluation_application", app.id,
                  diff={"kind": target, "filename": evidence.filename, "sha256": evidence.sha256, "size": evidence.size},
                  actor=user)
@@ -232,6 +257,7 @@ def add_achievement(app: Application, kind: str, title: str, year: int | None, f
     evidence = _store(app, filename, data, user)
     achievement = Achievement(kind=kind, title=title.strip()[:200], year=year, evidence_id=evidence.id)
     app.achievements.append(achievement)
+    app.content_changed_at = utcnow()
     audit.record("evaluation_apply_achievement", "evaluation_application", app.id,
                  diff={"kind": kind, "filename": evidence.filename, "sha256": evidence.sha256}, actor=user)
     db.session.commit()
@@ -257,6 +283,7 @@ def submit(app: Application, committed: bool, user) -> list[Problem]:
         return problems
     before = app.status
     app.status, app.submitted_at = review_path(app.org)[0][0], utcnow()
+    app.applied_on = app.applied_on or clock.today()
     app.return_items = app.return_reason = app.resubmit_by = None
     audit.record("evaluation_apply_submit", "evaluation_application", app.id, reason=COMMITMENT_TEXT,
                  diff={"status": [before, app.status]}, actor=user)

@@ -2,13 +2,14 @@
 portal/domain/evaluation.py; these forms only read what was typed."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.evaluation import EXCEPTIONAL_CONDITIONS, REQUIREMENTS, ROUTES, STAGES, PlanInput
 from portal.evaluation.applications import ApplicationInput
 from portal.domain.titles import LEVELS
 from portal.notices.forms import DateText, choices
+from portal.notices.services import MAX_DAYS, MIN_DAYS
 
 
 class CheckboxList(SelectMultipleField):
@@ -96,3 +97,16 @@ class ApplicationForm(FlaskForm):
             else:
                 loose.append(problem.message)
         return loose
+
+
+class ApplicationNoticeForm(FlaskForm):
+    """The unit's notice of its applicants (申报人员公示); the period rules are the notices' own."""
+
+    title = StringField("公示标题", validators=[DataRequired("请填写公示标题"), Length(max=200)])
+    body = TextAreaField("公示正文", validators=[DataRequired("请填写公示正文"), Length(max=5000)],
+                         render_kw={"rows": 5})
+    contact = StringField("受理异议联系人及电话", validators=[DataRequired("请填写联系人及电话"), Length(max=200)])
+    start_date = DateText("公示开始日期", validators=[DataRequired("请选择公示开始日期")])
+    days = IntegerField("公示期（工作日）", default=MIN_DAYS, validators=[
+        DataRequired("请填写公示期"),
+        NumberRange(MIN_DAYS, MAX_DAYS, f"公示期不得少于{MIN_DAYS}个工作日，且不超过{MAX_DAYS}个工作日")])

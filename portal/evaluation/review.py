@@ -14,13 +14,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit, clock
 from portal.access import scoped, visibility
-from portal.domain.evaluation import RECOMMENDATION_ASPECTS, recommendation_problems, return_problems
+from portal.domain.evaluation import (RECOMMENDATION_ASPECTS, procedure_problems, recommendation_problems,
+                                      return_problems)
 from portal.domain.problems import has_errors
 from portal.extensions import db
 from portal.domain.workflow import REVIEW_STATUSES
 from portal.models import Application, Organization
 from portal.workflow import Conflict, WorkflowError, review_path, user_level
-from portal.evaluation.applications import check_submission
+from portal.evaluation.applications import input_of, own_certificate_problems, procedure_facts
+from portal.notices.services import application_notice_problems
 
 
 def path_of(app: Application) -> list[tuple[str, object]]:
@@ -73,6 +75,12 @@ def _freelancer(app: Application) -> bool:
     return app.org is not None and app.org.type == "talent_center"
 
 
+def _frozen_refusal(app: Application) -> None:
+    if app.objection_open:
+        db.session.rollback()
+        raise WorkflowError("该申报有尚未处理完毕的公示异议，异议处理完成前不能审核")
+
+
 def approve(app_id: int, user, expected_version, opinion: dict | None = None, interview_date=None,
             interview_experts: str | None = None) -> list[str]:
     """Pass the application up; returns the messages that stop it (nothing is changed then)."""
@@ -80,10 +88,12 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
     if not can_act(app, user):
         db.session.rollback()
         raise WorkflowError("该申报不在您的审核环节")
+    _frozen_refusal(app)
     level = app.status
     if level == "unit_review":
         opinion = {key: (opinion or {}).get(key, "").strip() for key in RECOMMENDATION_ASPECTS}
         problems = recommendation_problems(app.level, _freelancer(app), opinion, interview_date, interview_experts)
+        problems += application_notice_problems(app, "applications")
         if problems:
             db.session.rollback()
             return [p.message for p in problems]
@@ -92,9 +102,8 @@ def approve(app_id: int, user, expected_version, opinion: dict | None = None, in
     statuses = [status for status, _ in path_of(app)]
     if statuses.index(level) == len(statuses) - 1:
         # The plan's office: procedure, completeness and basic conditions, all at once.
-        messages = [p.message for p in check_submission(app) if p.severity == "error"]
-        messages += [p.message for p in recommendation_problems(
-            app.level, _freelancer(app), app.opinion, app.interview_date, app.interview_experts)]
+        messages = [p.message for p in procedure_problems(procedure_facts(app)) if p.severity == "error"]
+        messages += [p.message for p in own_certificate_problems(app.person, input_of(app))]
         if messages:
             db.session.rollback()
             return ["不能报送评审委员会：" + m for m in messages]
@@ -111,6 +120,7 @@ def send_back(app_id: int, user, expected_version, reason: str, item_ids: list[i
     if not can_act(app, user):
         db.session.rollback()
         raise WorkflowError("该申报不在您的审核环节")
+    _frozen_refusal(app)
     known = {i.id: i.name for i in app.plan.checklist if i.level == app.level}
     ticked = [i for i in item_ids if i in known]
     problems = return_problems(reason, ticked, days)

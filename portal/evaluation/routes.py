@@ -5,11 +5,12 @@ from portal import clock, uploads
 from portal.access import get_scoped_or_404
 from portal.documents.plan_pdf import PlanDocument, build_plan_pdf
 from portal.domain.dates import parse_date
-from portal.domain.evaluation import ACHIEVEMENT_KINDS, RECOMMENDATION_ASPECTS, REQUIREMENTS, STAGES
+from portal.domain.evaluation import ACHIEVEMENT_KINDS, RECOMMENDATION_ASPECTS, REQUIREMENTS, ROUTES, STAGES
 from portal.evaluation import applications, review, services
-from portal.evaluation.forms import ApplicationForm, ChecklistItemForm, PlanForm
+from portal.evaluation.forms import ApplicationForm, ApplicationNoticeForm, ChecklistItemForm, PlanForm
 from portal.extensions import db, limiter
 from portal.models import Application, EvaluationPlan, Person
+from portal.notices import services as notice_services
 from portal.notices.forms import choices
 from portal.workflow import COMMITMENT_TEXT, WorkflowError, trail, user_level
 
@@ -310,7 +311,9 @@ def submit(application_id: int):
 def review_queue():
     if user_level(current_user) is None:
         abort(403)
-    return render_template("evaluation/review_queue.html", items=review.queue(current_user))
+    return render_template("evaluation/review_queue.html", items=review.queue(current_user),
+                           notice_allowed=user_level(current_user) == "unit_review"
+                           and notice_services.can_publish(current_user))
 
 
 def _int_list(values) -> list[int]:
@@ -352,3 +355,43 @@ def send_back(application_id: int):
     if not messages:
         flash("已退回申报人，并一次性告知需补正的全部内容。", "success")
     return redirect(url_for("evaluation.application", application_id=application_id))
+
+
+# ---------------------------------------------------------------- the unit's notice of applicants (公示)
+
+
+@bp.route("/notice", methods=["GET", "POST"])
+@login_required
+def publish_notice():
+    """The unit lists its applicants waiting for its recommendation: a first notice, or a
+    supplementary one (补充公示) for applications changed since theirs."""
+    if user_level(current_user) != "unit_review" or not notice_services.can_publish(current_user):
+        abort(403)
+    candidates = notice_services.application_candidates(current_user, "applications")
+    supplementary = {a.id for a in candidates if notice_services.held_notices(a.id, "applications")}
+    org = current_user.org
+    form = ApplicationNoticeForm()
+    if request.method == "GET":
+        form.title.data = f"{org.name}{clock.today().year}年度职称申报人员公示"
+        form.body.data = (f"经{org.name}审核，现将以下人员的职称申报情况予以公示。公示期间，任何单位和个人对申报人员的"
+                          "申报材料、业绩成果等有异议的，可通过网上公示页面以真实姓名和联系方式提出。")
+        form.contact.data = " ".join(p for p in (org.contact_person, org.contact_phone) if p) or org.name
+        form.start_date.data = clock.today().isoformat()
+    picked = {int(v) for v in request.form.getlist("application_id") if v.isdigit()}
+    error_message = None
+    if form.validate_on_submit():
+        chosen = [a for a in candidates if a.id in picked]
+        try:
+            notice = notice_services.publish_application_notice(
+                org, chosen, "applications", notice_services.PublishRequest(
+                    title=form.title.data.strip(), body=form.body.data.strip(), contact=form.contact.data.strip(),
+                    start_date=form.start_date.date, days=form.days.data), actor=current_user)
+        except ValueError as exc:
+            db.session.rollback()
+            error_message = str(exc)
+        else:
+            flash(f"已发布公示“{notice.title}”，共 {notice.entry_count} 人。", "success")
+            return redirect(url_for("notices.manage_show", notice_id=notice.id))
+    return render_template("evaluation/notice_new.html", form=form, candidates=candidates,
+                           supplementary=supplementary, picked=picked or {a.id for a in candidates},
+                           error_message=error_message, routes=ROUTES)

@@ -2,7 +2,7 @@
 dates and its material checklist (清单制)."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.domain.evaluation import REQUIREMENTS, STAGES
@@ -123,6 +123,13 @@ class Application(db.Model):
     return_reason: Mapped[str | None] = mapped_column(Text)
     resubmit_by: Mapped[date | None] = mapped_column(Date)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The day of the first submission: the basic conditions (window, retirement age) are judged on it,
+    # also when the application comes back after a return.
+    applied_on: Mapped[date | None] = mapped_column(Date)
+    # Set while an objection to one of its notices is open: nobody moves it until decided.
+    objection_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The last change of what the applicant declared or provided: after a notice it needs a 补充公示.
+    content_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # After confirmation: the confirming document and the approved certificate the application became.
     confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_confirmations.id"))
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))

@@ -1,15 +1,22 @@
 """Public notices (公示), their lists, objections (异议) and the working-day table behind their periods."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain.evaluation import ROUTES
 from portal.extensions import db
 from portal.models._types import created_at
 
 OBJECTION_STATUSES = {"open": "待处理", "upheld": "异议成立", "dismissed": "异议不成立"}
 # What happens to a record when an objection against it is upheld.
 UPHELD_OUTCOMES = {"returned": "退回修改", "cancelled": "取消（撤销该记录）"}
+# What a notice lists: granted titles (certificates), or applications of the annual evaluation,
+# first the unit's applicants and later the committee's results.
+NOTICE_KINDS = {"certificates": "职称信息公示", "applications": "申报人员公示", "results": "评审结果公示"}
+APPLICATION_KINDS = ("applications", "results")
+# A line names exactly one subject: a certificate or an application.
+ONE_SUBJECT = "(certificate_id IS NULL) <> (application_id IS NULL)"
 
 
 class PublicNotice(db.Model):
@@ -28,6 +35,9 @@ class PublicNotice(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     # The publisher's region, copied so public search and office scoping need no join.
     region_code: Mapped[str] = mapped_column(String(6), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="certificates", server_default="certificates")
+    # 补充公示: lists applications changed after an earlier notice of the same kind.
+    supplementary: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(200))
@@ -46,41 +56,62 @@ class PublicNotice(db.Model):
     corrects: Mapped["PublicNotice | None"] = relationship(remote_side=[id])
     published_by = relationship("User")
 
+    @property
+    def kind_label(self) -> str:
+        return NOTICE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def lists_applications(self) -> bool:
+        return self.kind in APPLICATION_KINDS
+
 
 class NoticeEntry(db.Model):
-    """One person-and-title line of a notice, copied at publication so the list never changes.
+    """One line of a notice, a person and their title or application, copied at publication so the
+    list never changes.
 
     Only what a public list may show is copied: never an ID number or a phone number.
     """
 
     __tablename__ = "notice_entries"
-    __table_args__ = (Index("ix_notice_entries_notice_position", "notice_id", "position"),)
+    __table_args__ = (Index("ix_notice_entries_notice_position", "notice_id", "position"),
+                      CheckConstraint(ONE_SUBJECT, name="one_subject"))
     __scope__ = {"via": ("notice_id", "PublicNotice")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("public_notices.id"))
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_applications.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)  # 序号, from 1
     person_name: Mapped[str] = mapped_column(String(64))
     employer_name: Mapped[str] = mapped_column(String(128))
     series_name: Mapped[str] = mapped_column(String(128))
     title_name: Mapped[str] = mapped_column(String(128))
     level: Mapped[str] = mapped_column(String(8))
+    # For an application: the specialty and the route (a key of ROUTES) applied for.
+    specialty: Mapped[str | None] = mapped_column(String(128))
+    route: Mapped[str | None] = mapped_column(String(16))
 
     notice = relationship("PublicNotice")
     certificate = relationship("Certificate")
+    application = relationship("Application")
+
+    @property
+    def route_label(self) -> str:
+        return ROUTES.get(self.route, self.route or "")
 
 
 class Objection(db.Model):
     """An objection (异议) filed by a member of the public against one line of a notice."""
 
     __tablename__ = "objections"
+    __table_args__ = (CheckConstraint(ONE_SUBJECT, name="one_subject"),)
     __scope__ = {"via": ("notice_id", "PublicNotice")}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("public_notices.id"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("notice_entries.id"), index=True)
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_applications.id"), index=True)
     objector_name: Mapped[str] = mapped_column(String(64))
     objector_phone: Mapped[str] = mapped_column(String(32))
     grounds: Mapped[str] = mapped_column(Text)

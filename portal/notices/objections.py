@@ -5,6 +5,7 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,15 +13,18 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import select, update
 
+from portal import clock
 from portal.audit import record
 from portal.domain.problems import Problem, error
 from portal.domain.receipts import new_receipt_code, normalise_receipt_code
 from portal.extensions import db
-from portal.models import Certificate, NoticeEntry, Objection, PublicNotice
+from portal.models import Application, Certificate, NoticeEntry, Objection, PublicNotice
 from portal.models._types import utcnow
 from portal.notices.services import correction_of, phase_of
 
 MAX_EVIDENCE_BYTES = 2 * 1024 * 1024
+# An application returned on an upheld objection may be corrected within this many days.
+OBJECTION_RESUBMIT_DAYS = 10
 
 # Filing happens without an account; the trail names the public as the actor.
 PUBLIC_ACTOR = SimpleNamespace(id=None, display_name="社会公众（异议人）", role="public", org_id=None, org=None)
@@ -93,6 +97,7 @@ def file_objection(notice: PublicNotice, filing: Filing) -> tuple[Objection, str
     code = new_receipt_code()
     objection = Objection(
         notice_id=notice.id, entry_id=filing.entry.id, certificate_id=filing.entry.certificate_id,
+        application_id=filing.entry.application_id,
         objector_name=filing.name, objector_phone=filing.phone.strip().replace(" ", ""),
         grounds=filing.grounds, receipt_hash=receipt_hash(code), status="open")
     if filing.evidence:
@@ -101,18 +106,26 @@ def file_objection(notice: PublicNotice, filing: Filing) -> tuple[Objection, str
         objection.evidence_sha256 = hashlib.sha256(filing.evidence).hexdigest()
     db.session.add(objection)
     db.session.flush()
+    model, object_type, subject_id = _subject(objection)
     # One UPDATE that also bumps the version: a reviewer saving a copy read before the objection
     # fails the optimistic lock instead of advancing a record that is now frozen.
     db.session.execute(
-        update(Certificate).where(Certificate.id == filing.entry.certificate_id)
-        .values(objection_open=True, version=Certificate.version + 1)
+        update(model).where(model.id == subject_id)
+        .values(objection_open=True, version=model.version + 1)
         .execution_options(synchronize_session=False))
     record("objection_file", "objection", objection.id, actor=PUBLIC_ACTOR,
            diff={"notice": notice.id, "entry": filing.entry.position, "evidence": bool(filing.evidence)})
-    record("objection_freeze", "certificate", filing.entry.certificate_id, actor=PUBLIC_ACTOR,
+    record("objection_freeze", object_type, subject_id, actor=PUBLIC_ACTOR,
            reason="公示期间收到异议，记录暂停流转，待公示单位处理", diff={"objection": objection.id, "notice": notice.id})
     db.session.commit()
     return objection, code
+
+
+def _subject(objection: Objection):
+    """(model, trail object type, id) of what the objection is against: a certificate or an application."""
+    if objection.application_id is not None:
+        return Application, "evaluation_application", objection.application_id
+    return Certificate, "certificate", objection.certificate_id
 
 
 def find_by_receipt(code: str) -> Objection | None:
@@ -151,23 +164,41 @@ def resolve(objection: Objection, user, decision: str, outcome: str | None, reas
         .execution_options(synchronize_session="fetch")).rowcount
     if claimed != 1:
         raise ResolveError("该异议已由他人处理。")
-    cert = db.session.get(Certificate, objection.certificate_id)
-    before = {"status": cert.status, "objection_open": cert.objection_open}
-    if decision == "upheld" and outcome == "returned":
-        cert.status = "returned"
-        cert.return_reason = f"公示异议成立：{reason}"
+    model, object_type, subject_id = _subject(objection)
+    subject = db.session.get(model, subject_id)
+    before = {"status": subject.status, "objection_open": subject.objection_open}
+    if model is Application:
+        _apply_to_application(subject, decision, outcome, reason)
+    elif decision == "upheld" and outcome == "returned":
+        subject.status = "returned"
+        subject.return_reason = f"公示异议成立：{reason}"
     elif decision == "upheld":
-        cert.status = "revoked"
-        cert.revoked_at = utcnow()
-        cert.revoke_reason = f"公示异议成立：{reason}"
+        subject.status = "revoked"
+        subject.revoked_at = utcnow()
+        subject.revoke_reason = f"公示异议成立：{reason}"
     db.session.flush()
+    subject_column = Objection.application_id if model is Application else Objection.certificate_id
     still_open = db.session.scalar(select(Objection.id).where(
-        Objection.certificate_id == cert.id, Objection.status == "open").limit(1)) is not None
-    cert.objection_open = still_open
+        subject_column == subject.id, Objection.status == "open").limit(1)) is not None
+    subject.objection_open = still_open
     db.session.flush()
     record(f"objection_{decision}", "objection", objection.id, actor=user, reason=reason,
            diff={"outcome": objection.outcome})
-    after = {"status": cert.status, "objection_open": cert.objection_open}
-    record("objection_resolve", "certificate", cert.id, actor=user, reason=reason,
+    after = {"status": subject.status, "objection_open": subject.objection_open}
+    record("objection_resolve", object_type, subject.id, actor=user, reason=reason,
            diff={k: [before[k], after[k]] for k in before if before[k] != after[k]} | {"objection": objection.id})
     db.session.commit()
+
+
+def _apply_to_application(app: Application, decision: str, outcome: str | None, reason: str) -> None:
+    """An upheld objection returns the application to the applicant, or cancels it (取消申报)."""
+    if decision != "upheld":
+        return
+    if outcome == "returned":
+        app.status = "returned"
+        app.return_items = []
+        app.return_reason = f"公示异议成立：{reason}"
+        app.resubmit_by = clock.today() + timedelta(days=OBJECTION_RESUBMIT_DAYS)
+    else:
+        app.status = "cancelled"
+        app.return_reason = f"公示异议成立，取消申报：{reason}"

@@ -85,7 +85,8 @@ def object_to(notice_id: int):
     entries = services.entries_of(notice)
     form = ObjectionForm()
     form.entry_id.choices = choices([(0, "请选择")] + [
-        (e.id, f"{e.position}. {e.person_name}（{e.employer_name}，{e.title_name}）") for e in entries])
+        (e.id, f"{e.position}. {e.person_name}（{e.employer_name}，"
+               f"{f'申报{e.level} {e.specialty}' if e.application_id else e.title_name}）") for e in entries])
     if request.method == "GET" and request.args.get("entry", type=int):
         form.entry_id.data = request.args.get("entry", type=int)
     if form.validate_on_submit():

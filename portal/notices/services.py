@@ -17,10 +17,13 @@ from portal.audit import record
 from portal.clock import in_china
 from portal.documents.notice_pdf import NoticeDocument, NoticeRow, build_notice_pdf
 from portal.documents.xlsx_list import MAX_ROWS
+from portal.domain.evaluation import HeldNotice, notice_problems
+from portal.domain.problems import Problem
 from portal.domain.workdays import is_workday, notice_period, working_days_between
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES
 from portal.extensions import db
 from portal.models import (
+    Application,
     Certificate,
     CodeItem,
     NoticeEntry,
@@ -30,6 +33,7 @@ from portal.models import (
     PublicNotice,
     Region,
 )
+from portal.models.notice import APPLICATION_KINDS, NOTICE_KINDS
 from portal.notices.workdays import load_overrides
 
 MIN_DAYS = 5
@@ -150,7 +154,8 @@ def candidate_query(user, *, series: str | None = None, level: str | None = None
     org = user.org
     listed = (select(NoticeEntry.certificate_id)
               .join(PublicNotice, PublicNotice.id == NoticeEntry.notice_id)
-              .where(PublicNotice.org_id == org.id, PublicNotice.id.not_in(_superseded_ids())))
+              .where(PublicNotice.org_id == org.id, PublicNotice.kind == "certificates",
+                     NoticeEntry.certificate_id.is_not(None), PublicNotice.id.not_in(_superseded_ids())))
     if corrects is not None:
         listed = listed.where(PublicNotice.id != corrects.id)
     stmt = (scoped(Certificate, user)
@@ -203,7 +208,7 @@ def publish(user, request: PublishRequest, stmt, picked_ids: list[int] | None = 
     period = notice_period(request.start_date, request.days, load_overrides())
     org = user.org
     notice = PublicNotice(
-        org_id=org.id, region_code=org.region_code, title=request.title, body=request.body,
+        org_id=org.id, region_code=org.region_code, kind="certificates", title=request.title, body=request.body,
         contact=request.contact, start_date=period.start, days=period.days, end_date=period.end,
         provisional=period.provisional, corrects_id=request.corrects.id if request.corrects else None,
         entry_count=len(rows), published_by_id=user.id)
@@ -219,6 +224,114 @@ def publish(user, request: PublishRequest, stmt, picked_ids: list[int] | None = 
         "title": notice.title, "entries": len(rows), "start": period.start.isoformat(),
         "end": period.end.isoformat(), "days": period.days, "provisional": period.provisional,
         "corrects": notice.corrects_id})
+    db.session.commit()
+    return notice
+
+
+# ---------------------------------------------------------------- applications (annual evaluation)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return in_china(moment) if moment is not None else None
+
+
+# How a rule's message names the notice an application waits for.
+NOTICE_NAMES = {"applications": "单位公示", "results": "评审结果公示"}
+
+
+def held_notices(application_id: int, kind: str) -> list[HeldNotice]:
+    """Every notice of this kind that listed the application (a corrected one counts no more),
+    with whether an objection to its line is still open."""
+    rows = db.session.execute(
+        select(PublicNotice, NoticeEntry.id)
+        .join(NoticeEntry, NoticeEntry.notice_id == PublicNotice.id)
+        .where(NoticeEntry.application_id == application_id, PublicNotice.kind == kind,
+               PublicNotice.id.not_in(_superseded_ids()))).all()
+    open_entries = set(db.session.scalars(select(Objection.entry_id).where(
+        Objection.application_id == application_id, Objection.status == "open")))
+    return [HeldNotice(published_at=_aware(n.published_at), start_date=n.start_date, end_date=n.end_date,
+                       days=n.days, open_objection=entry_id in open_entries) for n, entry_id in rows]
+
+
+def application_notice_problems(app: Application, kind: str = "applications",
+                                on: date | None = None) -> list[Problem]:
+    """Why the application cannot move on yet as far as its notices of `kind` go (empty: it may)."""
+    return notice_problems(held_notices(app.id, kind), _aware(app.content_changed_at), on or clock.today(),
+                           name=NOTICE_NAMES.get(kind, NOTICE_KINDS.get(kind, "公示")))
+
+
+def notice_cleared(app: Application, kind: str = "applications", on: date | None = None) -> bool:
+    """The notice of `kind` has been held for the application and closed with no open objection,
+    and nothing changed since it was published."""
+    return not application_notice_problems(app, kind, on)
+
+
+def needs_notice(app: Application, kind: str = "applications") -> bool:
+    """Not yet listed on a notice of `kind`, or changed since the latest one was published."""
+    held = held_notices(app.id, kind)
+    if not held:
+        return True
+    changed = _aware(app.content_changed_at)
+    return changed is not None and changed > max(n.published_at for n in held)
+
+
+def application_candidates(user, kind: str = "applications", plan_id: int | None = None) -> list[Application]:
+    """Applications the user's organisation may list now: its own, waiting at its level, not frozen
+    by an objection, and not yet listed (or changed since they were)."""
+    org = user.org
+    if org is None or org.type not in REVIEW_STATUS_BY_ORG_TYPE:
+        return []
+    stmt = scoped(Application, user).where(Application.status == REVIEW_STATUS_BY_ORG_TYPE[org.type],
+                                           Application.objection_open.is_(False))
+    if kind == "applications":
+        stmt = stmt.where(Application.org_id == org.id)
+    if plan_id is not None:
+        stmt = stmt.where(Application.plan_id == plan_id)
+    return [a for a in db.session.scalars(stmt.order_by(Application.id)) if needs_notice(a, kind)]
+
+
+def publish_application_notice(org: Organization, applications: list[Application], kind: str,
+                               request: PublishRequest, *, actor) -> PublicNotice:
+    """Publish a notice of `kind` ("applications" for a unit's applicants, "results" for a
+    committee's results) listing these applications; one call, committed.
+
+    The notice is supplementary (补充公示) when any of them was already listed on a notice of
+    the same kind. Each application's trail records that it was listed.
+    """
+    if kind not in APPLICATION_KINDS:
+        raise ValueError(f"公示类型不正确：{kind}")
+    if not applications:
+        raise ValueError("没有可列入公示的申报")
+    if request.days < MIN_DAYS:
+        raise ValueError(f"公示期不得少于{MIN_DAYS}个工作日")
+    frozen = [a for a in applications if a.objection_open]
+    if frozen:
+        raise ValueError(f"{frozen[0].person.name}的申报有尚未处理的异议，不能列入公示")
+    supplementary = any(held_notices(a.id, kind) for a in applications)
+    series = _series_names()
+    ordered = sorted(applications, key=lambda a: (a.org_id or 0, LEVEL_RANK.get(a.level, 9), a.id))
+    period = notice_period(request.start_date, request.days, load_overrides())
+    notice = PublicNotice(
+        org_id=org.id, region_code=org.region_code, kind=kind, supplementary=supplementary, title=request.title,
+        body=request.body, contact=request.contact, start_date=period.start, days=period.days,
+        end_date=period.end, provisional=period.provisional,
+        corrects_id=request.corrects.id if request.corrects else None, entry_count=len(ordered),
+        published_by_id=actor.id)
+    db.session.add(notice)
+    db.session.flush()
+    for n, app in enumerate(ordered, start=1):
+        db.session.add(NoticeEntry(
+            notice_id=notice.id, application_id=app.id, position=n, person_name=app.person.name,
+            employer_name=app.org.name if app.org is not None else (app.person.employer_name or ""),
+            series_name=series.get(app.plan.series, app.plan.series), title_name="", level=app.level,
+            specialty=app.specialty, route=app.route))
+        record("evaluation_noticed", "evaluation_application", app.id, actor=actor, diff={
+            "notice": notice.id, "supplementary": supplementary,
+            "start": period.start.isoformat(), "end": period.end.isoformat()})
+    record("notice_publish", "notice", notice.id, actor=actor, diff={
+        "title": notice.title, "kind": kind, "supplementary": supplementary, "entries": len(ordered),
+        "start": period.start.isoformat(), "end": period.end.isoformat(), "days": period.days,
+        "provisional": period.provisional, "corrects": notice.corrects_id})
     db.session.commit()
     return notice
 
@@ -329,8 +442,10 @@ def notice_document(notice: PublicNotice, url: str) -> NoticeDocument:
         title=notice.title, org_name=notice.org.name, start=notice.start_date, end=notice.end_date,
         days=notice.days, provisional=notice.provisional, body=notice.body, contact=notice.contact, url=url,
         published_on=china_date(notice.published_at),
-        rows=[NoticeRow(e.position, e.person_name, e.employer_name, e.series_name, e.title_name, e.level)
+        rows=[NoticeRow(e.position, e.person_name, e.employer_name, e.series_name,
+                        f"{e.specialty}（{e.route_label}）" if e.application_id else e.title_name, e.level)
               for e in entries_of(notice)],
+        applications=notice.lists_applications,
         corrects_title=notice.corrects.title if notice.corrects else None,
         corrected_by_title=corrected_by.title if corrected_by else None)
 

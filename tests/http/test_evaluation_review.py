@@ -1,11 +1,12 @@
 """Review of applications level by level up to the plan's office, with 一次性告知 returns."""
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import Application, AuditEntry, BlacklistEntry, User
+from portal.notices import services as notices
 from tests.conftest import csrf_token_of
 from tests.http.test_evaluation_applications import (  # noqa: F401  (plan_id is a fixture)
     _item_id, _new, _submit, _upload, plan_id)
@@ -20,6 +21,20 @@ def _submitted(client, auth, app, plan_id) -> int:
     assert _submit(client, application_id).status_code == 302
     auth.logout()
     return application_id
+
+
+def hold_notice(app, monkeypatch, *application_ids, unit="unit_demo", kind="applications") -> int:
+    """The unit publishes its applicants for five working days from today; the clock then moves past
+    the end of the notice. Returns the notice's id."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == unit))
+        notice = notices.publish_application_notice(
+            user.org, [db.session.get(Application, i) for i in application_ids], kind,
+            notices.PublishRequest(title="申报人员公示", body="现予公示。", contact="人事科 0633-8888888",
+                                   start_date=clock.today(), days=5), actor=user)
+        notice_id, end = notice.id, notice.end_date
+    monkeypatch.setattr(clock, "today", lambda: end + timedelta(days=1))
+    return notice_id
 
 
 def _version(app, application_id):
@@ -46,13 +61,15 @@ def _return(client, app, application_id, items, reason="", days="10"):
     return client.get(path).get_data(as_text=True)
 
 
-def test_unit_county_and_city_review_with_one_return_and_resubmission(client, auth, app, plan_id):
+def test_unit_county_and_city_review_with_one_return_and_resubmission(client, auth, app, plan_id, monkeypatch):
     application_id = _submitted(client, auth, app, plan_id)
     auth.login("unit_demo")
     assert "张明华" in client.get("/evaluation/review").get_data(as_text=True)
     page = _approve(client, app, application_id)
     assert "请填写单位对“思想品德”的推荐意见" in page and "须先组织面试答辩" in page
+    assert "尚未进行单位公示" in page
     assert _status(app, application_id) == "unit_review"
+    hold_notice(app, monkeypatch, application_id)
     _approve(client, app, application_id, **OPINION, interview_date="2027-06-12", interview_experts="王工、李工、赵工")
     assert _status(app, application_id) == "county_review"
     auth.logout()
@@ -67,14 +84,21 @@ def test_unit_county_and_city_review_with_one_return_and_resubmission(client, au
     auth.login("person_demo")
     page = client.get(f"/evaluation/applications/{application_id}").get_data(as_text=True)
     assert "一次性告知" in page and "缺少或不符合要求：职称申报评审表" in page and "评审表缺单位盖章" in page
-    assert "2027-06-20" in page  # TODAY + 10 days
+    assert (clock.today() + timedelta(days=10)).isoformat() in page
     _upload(client, application_id, f"item-{item}", "评审表（盖章）.pdf")
     assert _submit(client, application_id).status_code == 302
     assert _status(app, application_id) == "unit_review"
     auth.logout()
 
-    auth.login("unit_demo")  # the opinion given before stays; the unit passes it again
+    auth.login("unit_demo")  # changed after its notice: a supplementary notice must run first
+    page = _approve(client, app, application_id, **OPINION, interview_date="2027-06-12", interview_experts="王工、李工、赵工")
+    assert "须进行不少于5个工作日的补充公示" in page
+    assert _status(app, application_id) == "unit_review"
+    supplementary = hold_notice(app, monkeypatch, application_id)
+    with app.app_context():
+        assert db.session.get(notices.PublicNotice, supplementary).supplementary is True
     _approve(client, app, application_id, **OPINION, interview_date="2027-06-12", interview_experts="王工、李工、赵工")
+    assert _status(app, application_id) == "county_review"
     auth.logout()
     auth.login("county_demo")
     _approve(client, app, application_id)
@@ -125,8 +149,10 @@ def test_past_the_resubmission_deadline_the_application_counts_as_withdrawn(clie
     assert _status(app, application_id) == "withdrawn"
 
 
-def test_the_plan_office_cannot_pass_an_application_failing_the_basic_conditions(client, auth, app, plan_id):
+def test_the_plan_office_cannot_pass_an_application_failing_the_basic_conditions(client, auth, app, plan_id,
+                                                                                  monkeypatch):
     application_id = _submitted(client, auth, app, plan_id)
+    hold_notice(app, monkeypatch, application_id)
     for username, extra in (("unit_demo", OPINION | {"interview_date": "2027-06-12", "interview_experts": "王工"}),
                             ("county_demo", {})):
         auth.login(username)
@@ -141,3 +167,53 @@ def test_the_plan_office_cannot_pass_an_application_failing_the_basic_conditions
     page = _approve(client, app, application_id)
     assert "不能报送评审委员会：您在诚信黑名单期限内" in page
     assert _status(app, application_id) == "city_review"
+
+
+def _at_city(client, auth, app, plan_id, monkeypatch) -> int:
+    application_id = _submitted(client, auth, app, plan_id)
+    hold_notice(app, monkeypatch, application_id)
+    for username, extra in (("unit_demo", OPINION | {"interview_date": "2027-06-12", "interview_experts": "王工"}),
+                            ("county_demo", {})):
+        auth.login(username)
+        _approve(client, app, application_id, **extra)
+        auth.logout()
+    assert _status(app, application_id) == "city_review"
+    return application_id
+
+
+def test_the_plan_office_checks_the_recommendation_procedure_and_completeness(client, auth, app, plan_id,
+                                                                                monkeypatch):
+    from datetime import datetime, timezone
+
+    from portal.models import ApplicationMaterial, NoticeEntry
+
+    application_id = _at_city(client, auth, app, plan_id, monkeypatch)
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        application.opinion = None
+        application.interview_experts = None
+        application.content_changed_at = datetime(2099, 1, 1, tzinfo=timezone.utc)
+        db.session.execute(ApplicationMaterial.__table__.delete().where(
+            ApplicationMaterial.application_id == application_id))
+        db.session.commit()
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    for message in ("不能报送评审委员会：申报材料在单位公示发布后有变更", "不能报送评审委员会：请填写单位对“思想品德”的推荐意见",
+                    "不能报送评审委员会：申报副高级职称须先组织面试答辩", "不能报送评审委员会：尚未提供清单材料：职称申报评审表"):
+        assert message in page
+    assert _status(app, application_id) == "city_review"
+    with app.app_context():  # no notice at all
+        db.session.execute(NoticeEntry.__table__.delete().where(NoticeEntry.application_id == application_id))
+        db.session.commit()
+    assert "不能报送评审委员会：尚未进行单位公示" in _approve(client, app, application_id)
+
+
+def test_the_plan_office_judges_the_basic_conditions_on_the_day_of_application(client, auth, app, plan_id,
+                                                                                monkeypatch):
+    application_id = _at_city(client, auth, app, plan_id, monkeypatch)
+    # The office acts in its own stage, after the application window closed: that is no reason to refuse.
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 7, 25))
+    auth.login("city_demo")
+    page = _approve(client, app, application_id)
+    assert "不在申报时间内" not in page
+    assert _status(app, application_id) == "to_committee"

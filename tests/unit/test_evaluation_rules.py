@@ -1,7 +1,9 @@
 """Rules of the yearly evaluation plan (portal/domain/evaluation.py)."""
-from datetime import date
+import pytest
+from datetime import date, datetime, timezone
 
-from portal.domain.evaluation import STAGES, PlanInput, checklist_item_problems, plan_problems
+from portal.domain.evaluation import (STAGES, HeldNotice, PlanInput, checklist_item_problems, notice_problems,
+                                      plan_problems)
 
 
 def _stages(**changes):
@@ -108,3 +110,90 @@ def test_a_return_tells_something_and_gives_a_deadline():
     assert return_problems("", [1], 10) == []
     assert not past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 13))
     assert past_resubmit_deadline(date(2027, 6, 13), date(2027, 6, 14))
+
+
+# --- the unit's notice and the supplementary notice -----------------------------------------------
+
+PUBLISHED = datetime(2027, 6, 10, 1, 0, tzinfo=timezone.utc)
+HELD = HeldNotice(published_at=PUBLISHED, start_date=date(2027, 6, 10), end_date=date(2027, 6, 16), days=5)
+
+
+def test_without_a_notice_the_application_cannot_move_on():
+    assert _codes(notice_problems([], None, date(2027, 6, 20))) == ["notice_missing"]
+
+
+def test_the_notice_must_have_run_its_whole_period():
+    assert _codes(notice_problems([HELD], None, date(2027, 6, 16))) == ["notice_running"]
+    assert notice_problems([HELD], None, date(2027, 6, 17)) == []
+
+
+def test_an_open_objection_stops_it_even_after_the_period():
+    objected = HeldNotice(PUBLISHED, date(2027, 6, 10), date(2027, 6, 16), 5, open_objection=True)
+    assert _codes(notice_problems([objected], None, date(2027, 6, 30))) == ["notice_objection"]
+
+
+def test_a_notice_shorter_than_five_working_days_does_not_count():
+    short = HeldNotice(PUBLISHED, date(2027, 6, 10), date(2027, 6, 15), 4)
+    assert _codes(notice_problems([short], None, date(2027, 6, 30))) == ["notice_too_short"]
+
+
+def test_a_change_after_publication_needs_a_supplementary_notice_published_after_it():
+    changed = PUBLISHED.replace(day=20)
+    assert _codes(notice_problems([HELD], changed, date(2027, 6, 30))) == ["supplementary_required"]
+    # A change before publication needs nothing more.
+    assert notice_problems([HELD], PUBLISHED.replace(day=9), date(2027, 6, 30)) == []
+    later = HeldNotice(PUBLISHED.replace(day=21), date(2027, 6, 21), date(2027, 6, 25), 5)
+    assert _codes(notice_problems([HELD, later], changed, date(2027, 6, 25))) == ["notice_running"]
+    assert notice_problems([HELD, later], changed, date(2027, 6, 26)) == []
+
+
+def _basic(**changes):
+    from portal.domain.evaluation import ApplicationFacts
+
+    values = dict(today=date(2027, 6, 10), plan_year=2027, plan_levels=["副高级"],
+                  application_window=(date(2027, 6, 1), date(2027, 6, 30)), level="副高级", route="ordinary",
+                  birth_date=date(1980, 1, 1), sex="男", retirement_ages={"男": 63, "女": 58}, unit_nature=None,
+                  transition_exception=False, blacklisted=False, same_level_applications=0, exam_only_level=False,
+                  current_level="中级", current_title_has_proof=True, chsi_no="105611200905000123",
+                  public_hours=30, professional_hours=60)
+    return ApplicationFacts(**(values | changes))
+
+
+def _procedure(**changes):
+    from portal.domain.evaluation import ProcedureFacts
+
+    values = dict(today=date(2027, 7, 25), level="副高级", freelancer=False, notices=[HELD], changed_at=None,
+                  opinion={k: "好" for k in ("morality", "performance", "expertise", "ability", "attitude")},
+                  interview_date=date(2027, 6, 12), interview_experts="王工、李工", missing_checklist=[],
+                  basic=_basic())
+    return ProcedureFacts(**(values | changes))
+
+
+def test_the_office_passes_a_complete_application_with_its_procedure_done():
+    from portal.domain.evaluation import procedure_problems
+
+    assert procedure_problems(_procedure()) == []
+
+
+@pytest.mark.parametrize("changes, code", [
+    (dict(notices=[]), "notice_missing"),
+    (dict(notices=[HeldNotice(PUBLISHED, date(2027, 6, 10), date(2027, 6, 16), 5, open_objection=True)]),
+     "notice_objection"),
+    (dict(opinion=None), "opinion_missing"),
+    (dict(interview_experts=""), "interview_missing"),
+    (dict(missing_checklist=["职称申报评审表"]), "checklist_missing"),
+    (dict(basic=_basic(blacklisted=True)), "blacklisted"),
+    (dict(basic=_basic(current_level="初级")), "previous_level"),
+])
+def test_the_office_cannot_pass_an_application_failing_any_check(changes, code):
+    from portal.domain.evaluation import procedure_problems
+
+    assert code in _codes(procedure_problems(_procedure(**changes)))
+
+
+def test_a_freelancers_recommending_body_may_skip_the_opinion_not_the_interview():
+    from portal.domain.evaluation import procedure_problems
+
+    assert procedure_problems(_procedure(freelancer=True, opinion=None)) == []
+    assert _codes(procedure_problems(_procedure(freelancer=True, opinion=None, interview_date=None))) == [
+        "interview_missing"]
