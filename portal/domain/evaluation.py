@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .dates import format_iso
 from .problems import Problem, error
@@ -498,3 +498,13 @@ def procedure_problems(f: ProcedureFacts) -> list[Problem]:
     problems += [error("checklist", "checklist_missing", f"尚未提供清单材料：{name}") for name in f.missing_checklist]
     problems += application_problems(f.basic)
     return problems
+
+
+def fraud_blacklist_period(start: date, years: int) -> tuple[date, date]:
+    """The blacklist period of a person whose evaluation result was found false: `years` from `start`,
+    ending the day before the anniversary (from 29 February the anniversary is 28 February)."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = start.replace(year=start.year + years, day=28)
+    return start, anniversary - timedelta(days=1)

@@ -1,17 +1,20 @@
 """Pages of the committee's work and what follows it: the expert pool, a plan's meeting (attendance,
 recusals, ballots, results), the second notice, the confirmation and the 报批 package."""
+from io import BytesIO
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from io import BytesIO
-
+from portal import clock
 from portal.access import get_scoped_or_404
 from portal.domain.dates import parse_date
 from portal.evaluation import committee, confirmation, services
 from portal.evaluation.committee import CommitteeError, ExpertInput
+from portal.evaluation.forms import ApplicationNoticeForm
 from portal.evaluation.routes import bp
 from portal.extensions import db
 from portal.models import CommitteeMeeting, EvaluationPlan
+from portal.notices.services import PublishRequest
 
 
 def _flash_problems(problems) -> bool:
@@ -184,6 +187,36 @@ def close_meeting(meeting_id: int):
 
 
 # ---------------------------------------------------------------- after the committee (the plan's office)
+
+
+@bp.route("/plans/<int:plan_id>/result-notice", methods=["GET", "POST"])
+@login_required
+def result_notice(plan_id: int):
+    """The office publishes the committee's passed list as the second notice (评审结果公示)."""
+    plan = get_scoped_or_404(EvaluationPlan, plan_id)
+    if not confirmation.is_plan_office(plan, current_user):
+        abort(403)
+    candidates = confirmation.result_candidates(plan)
+    form = ApplicationNoticeForm()
+    if request.method == "GET":
+        form.title.data = f"{plan.committee.name}{plan.year}年度评审结果公示"
+        form.body.data = (f"经{plan.committee.name}评审，以下人员评审通过，现予以公示。公示期间，任何单位和个人对公示"
+                          "人员的评审结果有异议的，可通过网上公示页面以真实姓名和联系方式提出。")
+        form.contact.data = " ".join(p for p in (plan.org.contact_person, plan.org.contact_phone) if p) or plan.org.name
+        form.start_date.data = clock.today().isoformat()
+    error_message = None
+    if form.validate_on_submit():
+        try:
+            notice = confirmation.publish_results(plan, PublishRequest(
+                title=form.title.data.strip(), body=form.body.data.strip(), contact=form.contact.data.strip(),
+                start_date=form.start_date.date, days=form.days.data), current_user)
+        except confirmation.ConfirmationError as refused:
+            error_message = "；".join(refused.messages)
+        else:
+            flash(f"已发布评审结果公示“{notice.title}”，共 {notice.entry_count} 人。", "success")
+            return redirect(url_for("notices.manage_show", notice_id=notice.id))
+    return render_template("evaluation/result_notice_new.html", plan=plan, form=form, candidates=candidates,
+                           error_message=error_message)
 
 
 @bp.post("/plans/<int:plan_id>/confirm")

@@ -24,9 +24,11 @@ from portal.domain.records import check_certificate
 from portal.evaluation import committee
 from portal.extensions import db
 from portal.models import (Application, Certificate, CodeItem, CommitteeMeeting, Confirmation, EvaluationPlan,
-                           IssuedDocument, VoteCount)
+                           IssuedDocument, PublicNotice, VoteCount)
 from portal.models._types import utcnow
 from portal.models.org import OFFICE_TYPES
+from portal.notices.services import (PublishRequest, held_notices, needs_notice, notice_cleared,
+                                     publish_application_notice)
 from portal.reference import record_context
 
 PASSED = ("committee_passed", "result_notice", "confirmed")
@@ -241,6 +243,7 @@ def report_package(plan: EvaluationPlan, user) -> tuple[str, bytes]:
 @dataclass
 class OfficeView:
     passed: list[Application]
+    to_notice: list[Application]
     confirmable: list[Application]
     confirmations: list[Confirmation]
     meeting_closed: bool
@@ -250,22 +253,45 @@ def office_view(plan: EvaluationPlan, user) -> OfficeView | None:
     if not is_plan_office(plan, user):
         return None
     meeting = committee.meeting_of(plan)
-    return OfficeView(passed=passed_of(plan), confirmable=confirmable(plan), confirmations=confirmations_of(plan),
-                      meeting_closed=meeting is not None and meeting.status == "closed")
+    closed = meeting is not None and meeting.status == "closed"
+    return OfficeView(passed=passed_of(plan), to_notice=result_candidates(plan) if closed else [],
+                      confirmable=confirmable(plan), confirmations=confirmations_of(plan), meeting_closed=closed)
 
 
 # ---------------------------------------------------------------- the second notice (评审结果公示)
 
 
-def result_cleared(app: Application) -> bool:
-    from portal.notices.services import notice_cleared
+def result_candidates(plan: EvaluationPlan) -> list[Application]:
+    """Passed applications not yet on a result notice, or changed since the one that listed them."""
+    return [a for a in passed_of(plan, ("committee_passed", "result_notice"))
+            if not a.objection_open and needs_notice(a, "results")]
 
+
+def publish_results(plan: EvaluationPlan, request: PublishRequest, actor) -> PublicNotice:
+    """The office publishes the committee's passed list for at least five working days; the
+    notices' own rules (period, objections freezing the application) apply."""
+    if not is_plan_office(plan, actor):
+        raise ConfirmationError(["只有本部署的组织单位（职改部门）可以发布评审结果公示"])
+    meeting = committee.meeting_of(plan)
+    if meeting is None or meeting.status != "closed":
+        raise ConfirmationError(["评审会议尚未结束，不能公示评审结果"])
+    apps = result_candidates(plan)
+    if not apps:
+        raise ConfirmationError(["没有待公示的评审通过人员"])
+    for app in apps:
+        app.status = "result_notice"
+    try:
+        return publish_application_notice(plan.org, apps, "results", request, actor=actor)
+    except ValueError as exc:
+        db.session.rollback()
+        raise ConfirmationError([str(exc)]) from None
+
+
+def result_cleared(app: Application) -> bool:
     return notice_cleared(app, "results")
 
 
 def result_notice_period(apps: list[Application]) -> tuple[date, date] | None:
-    from portal.notices.services import held_notices
-
     held = [n for a in apps for n in held_notices(a.id, "results")]
     if not held:
         return None

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from portal.domain.evaluation import (ballot_problems, confirmation_problems, count_problems, is_recused,
-                                      meeting_member_problems, pass_rate_problems, tally)
+from portal.domain.evaluation import (ballot_problems, confirmation_problems, count_problems, fraud_blacklist_period,
+                                      is_recused, meeting_member_problems, pass_rate_problems, tally)
 
 
 def test_exactly_two_thirds_present_and_in_favour_passes():
@@ -104,3 +104,9 @@ def test_confirmation_document_needs_number_and_a_past_date():
     assert confirmation_problems("日人社字〔2027〕12号", date(2027, 10, 30), today) == []
     assert {p.code for p in confirmation_problems("", None, today)} == {"doc_no_required", "doc_date_required"}
     assert [p.code for p in confirmation_problems("x", date(2027, 11, 2), today)] == ["doc_date_future"]
+
+
+def test_a_false_result_blacklists_for_the_configured_years():
+    assert fraud_blacklist_period(date(2027, 9, 20), 3) == (date(2027, 9, 20), date(2030, 9, 19))
+    assert fraud_blacklist_period(date(2028, 2, 29), 3) == (date(2028, 2, 29), date(2031, 2, 27))
+    assert fraud_blacklist_period(date(2027, 1, 1), 5)[1] == date(2031, 12, 31)
