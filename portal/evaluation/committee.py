@@ -306,8 +306,8 @@ def pass_rate(rows: list[ResultRow]) -> tuple[int, int, float]:
 
 
 def close_meeting(meeting: CommitteeMeeting, minutes_date: date | None, reason: str | None, user) -> list[Problem]:
-    """End the vote: each applicant's result by tally(), the pass rate checked against the plan's
-    limit, and the 评委会投票汇总表 and 评审结果记录单 signed by the committee office."""
+    """End the vote: each applicant's result by tally() and the pass rate checked against the plan's
+    limit. The signed documents follow (issue_documents), apart, so a signing failure keeps the result."""
     _open_or_refuse(meeting, user)
     rows = results(meeting)
     problems: list[Problem] = []
@@ -336,7 +336,6 @@ def close_meeting(meeting: CommitteeMeeting, minutes_date: date | None, reason: 
     _sign(meeting, "committee_close", user,
           diff={"evaluated": evaluated, "passed": passed, "pass_rate_limit": meeting.plan.pass_rate,
                 "minutes_date": minutes_date.isoformat()}, reason=meeting.pass_rate_reason)
-    issue_documents(meeting, user)
     return []
 
 
@@ -358,20 +357,33 @@ def meeting_document(meeting: CommitteeMeeting, title: str, number: str, url: st
         issued_on=clock.today())
 
 
-def issue_documents(meeting: CommitteeMeeting, user) -> None:
-    """Sign and register both committee documents (the letters' numbering, storage and public page)."""
-    from portal.letters.services import issue_document, stamp_lines
+def documents_missing(meeting: CommitteeMeeting) -> bool:
+    return meeting.status == "closed" and (meeting.summary_document_id is None or meeting.record_document_id is None)
 
+
+def issue_documents(meeting: CommitteeMeeting, user) -> None:
+    """Sign and register the committee documents not yet issued (the letters' numbering, storage and
+    public page): the 评委会投票汇总表 and the 评审结果记录单, with the minutes' date and the members."""
+    from portal.letters.services import LetterError, issue_document, stamp_lines
+
+    if not runs(meeting, user) or meeting.status != "closed":
+        raise CommitteeError("评审会议结束后，由本评审委员会的办事机构出具签章文书")
     committee: Organization = meeting.committee
     covers = {"committee": committee.name, "plan": meeting.plan.title, "meeting_date": meeting.meeting_date.isoformat(),
               "minutes_date": meeting.minutes_date.isoformat()}
     for kind, title, builder, column in (
             ("vote_summary", VOTE_SUMMARY_TITLE, build_vote_summary_pdf, "summary_document_id"),
             ("result_record", RESULT_RECORD_TITLE, build_result_record_pdf, "record_document_id")):
-        doc = issue_document(
-            kind=kind, title=title, org=committee, person=None, covers=covers | {"title": title},
-            build=lambda number, url, t=title, b=builder: b(meeting_document(meeting, t, number, url)),
-            signer_org=committee, stamp=stamp_lines(committee.name), reason=f"{title}：评审委员会表决结果", user=user)
+        if getattr(meeting, column) is not None:
+            continue
+        try:
+            doc = issue_document(
+                kind=kind, title=title, org=committee, person=None, covers=covers | {"title": title},
+                build=lambda number, url, t=title, b=builder: b(meeting_document(meeting, t, number, url)),
+                signer_org=committee, stamp=stamp_lines(committee.name), reason=f"{title}：评审委员会表决结果",
+                user=user)
+        except LetterError as exc:
+            raise CommitteeError(f"评审结果已保存，但{title}未能签章出具：{exc}") from None
         setattr(meeting, column, doc.id)
         db.session.commit()
 

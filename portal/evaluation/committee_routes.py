@@ -58,6 +58,7 @@ def _meeting_page(plan: EvaluationPlan):
     return render_template(
         "evaluation/meeting.html", plan=plan, meeting=meeting, rows=rows, passed=passed, evaluated=evaluated,
         rate=rate, runs=meeting is not None and committee.runs(meeting, current_user),
+        documents_missing=meeting is not None and committee.documents_missing(meeting),
         may_create=meeting is None and committee.may_run(current_user) and plan.committee_id == current_user.org_id,
         experts=committee.experts_of(current_user, plan.committee_id) if meeting is None else [],
         waiting=committee.applications_of(plan), minimum=committee.minimum_members(),
@@ -182,7 +183,25 @@ def close_meeting(meeting_id: int):
         flash(refused.message, "error")
         return _back(meeting, "#close")
     if _flash_problems(problems):
-        flash("评审会议已结束，评委会投票汇总表和评审结果记录单已签章出具。", "success")
+        _issue(meeting, "评审会议已结束，评委会投票汇总表和评审结果记录单已签章出具。")
+    return _back(meeting, "#close")
+
+
+def _issue(meeting: CommitteeMeeting, success: str) -> None:
+    try:
+        committee.issue_documents(meeting, current_user)
+    except CommitteeError as refused:
+        flash(refused.message, "error")
+    else:
+        flash(success, "success")
+
+
+@bp.post("/meetings/<int:meeting_id>/documents")
+@login_required
+def meeting_documents(meeting_id: int):
+    """Issue the committee documents again when signing failed (or the meeting was closed without them)."""
+    meeting = _meeting_or_404(meeting_id)
+    _issue(meeting, "评委会投票汇总表和评审结果记录单已签章出具。")
     return _back(meeting, "#close")
 
 

@@ -216,6 +216,8 @@ def report_package(plan: EvaluationPlan, user) -> tuple[str, bytes]:
     if not is_plan_office(plan, user):
         raise ConfirmationError(["只有本部署的组织单位（职改部门）可以生成报批材料"])
     meeting = _meeting(plan)
+    if committee.documents_missing(meeting):
+        raise ConfirmationError(["评审委员会尚未出具签章的评审结果记录单和评委会投票汇总表"])
     apps = passed_of(plan)
     if not apps:
         raise ConfirmationError(["本次评审没有评审通过的人员"])

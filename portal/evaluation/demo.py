@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import (Application, ChecklistItem, EvaluationPlan, EvaluationStage, Organization, Person,
-                           User)
+from portal.models import (Application, ChecklistItem, EvaluationPlan, EvaluationStage, Expert, NoticeEntry,
+                           Organization, Person, User)
 from portal.models._types import utcnow
 
 DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT = "RZ-ZGB", "RZ-GCPW", "DG-RMYY"
@@ -71,11 +71,112 @@ def ensure_demo_evaluation() -> None:
     db.session.commit()
 
 
+# The completed cycle: the engineering committee's plan, its meeting, result notice and confirmation
+# (part 2), so every later stage has something to show. Statuses of its applicants, one each.
+DONE_SERIES = "engineering"
+DONE_OUTCOMES = (("confirmed", (6, 0, 0)), ("confirmed", (5, 1, 1)), ("noticed", (5, 1, 0)),
+                 ("cancelled", (5, 0, 2)), ("failed", (3, 3, 1)))
+# Certificates the confirmation creates: `flask demo --certificates N` counts them among the N.
+DEMO_CONFIRMED = sum(1 for outcome, _ in DONE_OUTCOMES if outcome == "confirmed")
+DEMO_EXPERTS = (("王建国", "日照市东港区人民医院", "DG-RMYY"), ("李红", "日照市中心医院", None),
+                ("赵强", "日照市岚山区人民医院", None), ("钱进", "日照市第二人民医院", None),
+                ("孙丽", "日照市妇幼保健院", None), ("周平", "莒县人民医院", None), ("吴敏", "五莲县人民医院", None),
+                ("郑华", "日照市中医医院", None), ("冯涛", "日照市水利勘测设计院", None))
+
+
+def _done_plan(office: Organization, committee: Organization) -> EvaluationPlan:
+    today = clock.today()
+    spans = [("application", -200, -170), ("unit_review", -169, -140), ("department_review", -139, -110),
+             ("committee", -60, -40), ("result_notice", -38, -30), ("confirmation", -29, -10)]
+    return EvaluationPlan(
+        org_id=office.id, region_code=office.region_code, year=(today - timedelta(days=40)).year,
+        title=f"日照市{(today - timedelta(days=40)).year}年度工程技术中级职称评审工作安排", series=DONE_SERIES,
+        levels="中级", committee_id=committee.id, pass_rate=30, published_at=utcnow() - timedelta(days=200),
+        deployment_text="根据《职称评审管理暂行规定》（人社部令第40号），现将本年度工程技术中级职称评审工作安排如下。",
+        stages=[EvaluationStage(stage=key, start_date=today + timedelta(days=a), end_date=today + timedelta(days=b))
+                for key, a, b in spans],
+        checklist=[ChecklistItem(level="中级", position=1, name="职称申报评审表", requirement="required")])
+
+
+def demo_committee_pending() -> bool:
+    """Whether ensure_demo_committee() has yet to run (and confirm DEMO_CONFIRMED certificates)."""
+    return db.session.scalar(select(EvaluationPlan.id).where(EvaluationPlan.series == DONE_SERIES,
+                                                             EvaluationPlan.org_id.in_(select(Organization.id).where(
+                                                                 Organization.code == DEMO_OFFICE)))) is None
+
+
+def ensure_demo_committee() -> None:
+    """The committee's pool, a closed meeting with its ballots, the result notice (closed) and the
+    office's confirmation: two certificates confirmed, one waiting to be confirmed, one cancelled on
+    an upheld objection, one failed. Written through the services, except the signed PDFs, which the
+    committee office issues from the meeting page (rendering them would slow every demo start)."""
+    from portal.evaluation import committee as committee_service
+    from portal.evaluation import confirmation
+    from portal.notices.objections import Filing, file_objection
+    from portal.notices.services import PublishRequest
+
+    office, committee = (db.session.scalar(select(Organization).where(Organization.code == code))
+                         for code in (DEMO_OFFICE, DEMO_COMMITTEE))
+    committee_user, office_user = (db.session.scalar(select(User).where(User.username == name))
+                                   for name in ("committee_demo", "city_demo"))
+    if None in (office, committee, committee_user, office_user) or db.session.scalar(
+            select(EvaluationPlan.id).where(EvaluationPlan.org_id == office.id, EvaluationPlan.series == DONE_SERIES)):
+        return
+    taken = select(Application.person_id)
+    people = list(db.session.scalars(select(Person).where(Person.org_id.is_not(None), Person.id.not_in(taken))
+                                     .order_by(Person.id).limit(len(DONE_OUTCOMES))))
+    if len(people) < len(DONE_OUTCOMES):
+        return
+    today = clock.today()
+    plan = _done_plan(office, committee)
+    db.session.add(plan)
+    for name, unit_name, code in DEMO_EXPERTS:
+        unit = db.session.scalar(select(Organization).where(Organization.code == code)) if code else None
+        db.session.add(Expert(committee_id=committee.id, region_code=committee.region_code, name=name,
+                              unit_name=unit_name, org_id=unit.id if unit else None, series=DONE_SERIES,
+                              specialty="电气工程", title="正高级工程师", active=True))
+    db.session.flush()
+    apps = []
+    for person in people:
+        unit = db.session.get(Organization, person.org_id)
+        apps.append(Application(
+            plan_id=plan.id, person_id=person.id, org_id=unit.id, unit_region_code=unit.region_code,
+            committee_id=committee.id, year=plan.year, level="中级", specialty="电气工程", route="ordinary",
+            education="bachelor_graduate", public_hours=30, professional_hours=60, status="to_committee",
+            submitted_at=utcnow() - timedelta(days=150)))
+    db.session.add_all(apps)
+    db.session.commit()
+
+    experts = committee_service.experts_of(committee_user, committee.id)[:7]
+    meeting, _ = committee_service.create_meeting(plan, today - timedelta(days=45), "日照市人社局三楼会议室",
+                                                  [e.id for e in experts], committee_user)
+    committee_service.set_attendance(meeting, [e.id for e in experts], committee_user)
+    for app, (_, (yes, no, abstain)) in zip(apps, DONE_OUTCOMES):
+        eligible = committee_service.eligible_count(meeting, app)
+        committee_service.record_counts(meeting, app.id, min(yes, eligible), no, abstain, committee_user)
+    committee_service.close_meeting(meeting, today - timedelta(days=44),
+                                    "申报人员均为市重点工程技术骨干，业绩突出", committee_user)
+    notice = confirmation.publish_results(plan, PublishRequest(
+        title=f"{committee.name}{plan.year}年度评审结果公示", body="经评审委员会评审，以下人员评审通过，现予以公示。",
+        contact="市职改办 0633-8777777", start_date=today - timedelta(days=38), days=5), office_user)
+    cancelled = next(a for a, (outcome, _) in zip(apps, DONE_OUTCOMES) if outcome == "cancelled")
+    noticed = next(a for a, (outcome, _) in zip(apps, DONE_OUTCOMES) if outcome == "noticed")
+    # The false result, as an upheld objection leaves it (without the demo blacklisting anyone).
+    cancelled.status, cancelled.return_reason = "cancelled", "评审结果公示异议成立，评审结果作废：业绩材料不实"
+    db.session.commit()
+    # An objection still open: that applicant waits while the others are confirmed.
+    entry = db.session.scalar(select(NoticeEntry).where(NoticeEntry.notice_id == notice.id,
+                                                        NoticeEntry.application_id == noticed.id))
+    file_objection(notice, Filing(entry, "刘某", "13905331234", "该人员的业绩材料与实际不符。", None))
+    confirmation.confirm_results(plan, "日人社职字〔%d〕35号" % plan.year, today - timedelta(days=25), office_user)
+
+
 def summary() -> dict | None:
     plan = db.session.scalar(select(EvaluationPlan).where(EvaluationPlan.series == DEMO_SERIES)
                              .order_by(EvaluationPlan.id).limit(1))
     if plan is None:
         return None
-    counts = dict(db.session.execute(select(Application.status, func.count()).where(Application.plan_id == plan.id)
-                                     .group_by(Application.status)).all())
+    demo_plans = select(EvaluationPlan.id).where(EvaluationPlan.series.in_((DEMO_SERIES, DONE_SERIES)))
+    counts = dict(db.session.execute(select(Application.status, func.count())
+                                     .where(Application.plan_id.in_(demo_plans)).group_by(Application.status)).all())
     return {"plan_id": plan.id, "status_counts": counts, "applicant_account": "person_demo"}
