@@ -71,17 +71,18 @@ def ensure_demo_evaluation() -> None:
     db.session.commit()
 
 
-# The completed cycle: the engineering committee's plan, its meeting, result notice and confirmation
+# The completed cycle: the committee's agriculture plan, its meeting, result notice and confirmation
 # (part 2), so every later stage has something to show. Statuses of its applicants, one each.
-DONE_SERIES = "engineering"
+DONE_SERIES = "agriculture"  # a series no test fixture plans, whatever the year
 DONE_OUTCOMES = (("confirmed", (6, 0, 0)), ("confirmed", (5, 1, 1)), ("noticed", (5, 1, 0)),
                  ("cancelled", (5, 0, 2)), ("failed", (3, 3, 1)))
 # Certificates the confirmation creates: `flask demo --certificates N` counts them among the N.
 DEMO_CONFIRMED = sum(1 for outcome, _ in DONE_OUTCOMES if outcome == "confirmed")
-DEMO_EXPERTS = (("王建国", "日照市东港区人民医院", "DG-RMYY"), ("李红", "日照市中心医院", None),
-                ("赵强", "日照市岚山区人民医院", None), ("钱进", "日照市第二人民医院", None),
-                ("孙丽", "日照市妇幼保健院", None), ("周平", "莒县人民医院", None), ("吴敏", "五莲县人民医院", None),
-                ("郑华", "日照市中医医院", None), ("冯涛", "日照市水利勘测设计院", None))
+DEMO_EXPERTS = (("陈立农", "莒县农业技术推广中心", "JX-NJZ"), ("林秀英", "日照市农业科学研究院", None),
+                ("高志远", "日照市农业农村局", None), ("马春梅", "五莲县农业技术推广中心", None),
+                ("胡国栋", "东港区农业技术推广站", None), ("郭文华", "岚山区农业农村局", None),
+                ("何丽娟", "日照职业技术学院", None), ("罗永强", "日照市种子管理站", None),
+                ("梁晓东", "莒县果树技术推广站", None))
 
 
 def _done_plan(office: Organization, committee: Organization) -> EvaluationPlan:
@@ -90,9 +91,9 @@ def _done_plan(office: Organization, committee: Organization) -> EvaluationPlan:
              ("committee", -60, -40), ("result_notice", -38, -30), ("confirmation", -29, -10)]
     return EvaluationPlan(
         org_id=office.id, region_code=office.region_code, year=(today - timedelta(days=40)).year,
-        title=f"日照市{(today - timedelta(days=40)).year}年度工程技术中级职称评审工作安排", series=DONE_SERIES,
+        title=f"日照市{(today - timedelta(days=40)).year}年度农业技术中级职称评审工作安排", series=DONE_SERIES,
         levels="中级", committee_id=committee.id, pass_rate=30, published_at=utcnow() - timedelta(days=200),
-        deployment_text="根据《职称评审管理暂行规定》（人社部令第40号），现将本年度工程技术中级职称评审工作安排如下。",
+        deployment_text="根据《职称评审管理暂行规定》（人社部令第40号），现将本年度农业技术中级职称评审工作安排如下。",
         stages=[EvaluationStage(stage=key, start_date=today + timedelta(days=a), end_date=today + timedelta(days=b))
                 for key, a, b in spans],
         checklist=[ChecklistItem(level="中级", position=1, name="职称申报评审表", requirement="required")])
@@ -134,14 +135,14 @@ def ensure_demo_committee() -> None:
         unit = db.session.scalar(select(Organization).where(Organization.code == code)) if code else None
         db.session.add(Expert(committee_id=committee.id, region_code=committee.region_code, name=name,
                               unit_name=unit_name, org_id=unit.id if unit else None, series=DONE_SERIES,
-                              specialty="电气工程", title="正高级工程师", active=True))
+                              specialty="农学", title="正高级农艺师", active=True))
     db.session.flush()
     apps = []
     for person in people:
         unit = db.session.get(Organization, person.org_id)
         apps.append(Application(
             plan_id=plan.id, person_id=person.id, org_id=unit.id, unit_region_code=unit.region_code,
-            committee_id=committee.id, year=plan.year, level="中级", specialty="电气工程", route="ordinary",
+            committee_id=committee.id, year=plan.year, level="中级", specialty="农学", route="ordinary",
             education="bachelor_graduate", public_hours=30, professional_hours=60, status="to_committee",
             submitted_at=utcnow() - timedelta(days=150)))
     db.session.add_all(apps)
@@ -151,11 +152,18 @@ def ensure_demo_committee() -> None:
     meeting, _ = committee_service.create_meeting(plan, today - timedelta(days=45), "日照市人社局三楼会议室",
                                                   [e.id for e in experts], committee_user)
     committee_service.set_attendance(meeting, [e.id for e in experts], committee_user)
+    problems = []
     for app, (_, (yes, no, abstain)) in zip(apps, DONE_OUTCOMES):
+        # An expert of the applicant's unit recuses: the ballots never exceed those who may vote.
         eligible = committee_service.eligible_count(meeting, app)
-        committee_service.record_counts(meeting, app.id, min(yes, eligible), no, abstain, committee_user)
-    committee_service.close_meeting(meeting, today - timedelta(days=44),
-                                    "申报人员均为市重点工程技术骨干，业绩突出", committee_user)
+        yes = min(yes, eligible)
+        no = min(no, eligible - yes)
+        problems += committee_service.record_counts(meeting, app.id, yes, no, min(abstain, eligible - yes - no),
+                                                    committee_user)
+    problems += committee_service.close_meeting(meeting, today - timedelta(days=44),
+                                                "申报人员均为市重点农业技术骨干，业绩突出", committee_user)
+    if problems:
+        raise RuntimeError("演示评审会议数据有误：" + "；".join(p.message for p in problems))
     notice = confirmation.publish_results(plan, PublishRequest(
         title=f"{committee.name}{plan.year}年度评审结果公示", body="经评审委员会评审，以下人员评审通过，现予以公示。",
         contact="市职改办 0633-8777777", start_date=today - timedelta(days=38), days=5), office_user)
