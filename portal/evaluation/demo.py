@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import (Application, ChecklistItem, EvaluationPlan, EvaluationStage, Expert, NoticeEntry,
-                           Organization, Person, User)
+from portal.models import (Application, ChecklistItem, EvaluationPlan, EvaluationStage, Expert, Organization,
+                           Person, User)
 from portal.models._types import utcnow
 
 DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT = "RZ-ZGB", "RZ-GCPW", "DG-RMYY"
@@ -107,14 +107,13 @@ def demo_committee_pending() -> bool:
 
 
 def ensure_demo_committee() -> None:
-    """The committee's pool, a closed meeting with its ballots, the result notice (closed) and the
-    office's confirmation: two certificates confirmed, one waiting to be confirmed, one cancelled on
-    an upheld objection, one failed. Written through the services, except the signed PDFs, which the
+    """The committee's pool, a closed meeting with its ballots, a closed result notice and the office's
+    confirmation: two certificates confirmed, one result cancelled as false, one failed, and one on a
+    result notice still running. Written through the services, except the signed PDFs, which the
     committee office issues from the meeting page (rendering them would slow every demo start)."""
     from portal.evaluation import committee as committee_service
     from portal.evaluation import confirmation
-    from portal.notices.objections import Filing, file_objection
-    from portal.notices.services import PublishRequest
+    from portal.notices.services import PublishRequest, publish_application_notice
 
     office, committee = (db.session.scalar(select(Organization).where(Organization.code == code))
                          for code in (DEMO_OFFICE, DEMO_COMMITTEE))
@@ -164,19 +163,23 @@ def ensure_demo_committee() -> None:
                                                 "申报人员均为市重点农业技术骨干，业绩突出", committee_user)
     if problems:
         raise RuntimeError("演示评审会议数据有误：" + "；".join(p.message for p in problems))
-    notice = confirmation.publish_results(plan, PublishRequest(
-        title=f"{committee.name}{plan.year}年度评审结果公示", body="经评审委员会评审，以下人员评审通过，现予以公示。",
-        contact="市职改办 0633-8777777", start_date=today - timedelta(days=38), days=5), office_user)
-    cancelled = next(a for a, (outcome, _) in zip(apps, DONE_OUTCOMES) if outcome == "cancelled")
-    noticed = next(a for a, (outcome, _) in zip(apps, DONE_OUTCOMES) if outcome == "noticed")
-    # The false result, as an upheld objection leaves it (without the demo blacklisting anyone).
+    outcome = {app.id: key for app, (key, _) in zip(apps, DONE_OUTCOMES)}
+    request = dict(title=f"{committee.name}{plan.year}年度评审结果公示", contact="市职改办 0633-8777777",
+                   body="经评审委员会评审，以下人员评审通过，现予以公示。")
+    # The first result notice, closed: one result on it was found false, the others are confirmed.
+    first = [a for a in apps if outcome[a.id] in ("confirmed", "cancelled")]
+    for app in first:
+        app.status = "result_notice"
+    publish_application_notice(office, first, "results", PublishRequest(
+        **request, start_date=today - timedelta(days=38), days=5), actor=office_user)
+    cancelled = next(a for a in apps if outcome[a.id] == "cancelled")
+    # As an upheld objection leaves it (the demo blacklists nobody).
     cancelled.status, cancelled.return_reason = "cancelled", "评审结果公示异议成立，评审结果作废：业绩材料不实"
     db.session.commit()
-    # An objection still open: that applicant waits while the others are confirmed.
-    entry = db.session.scalar(select(NoticeEntry).where(NoticeEntry.notice_id == notice.id,
-                                                        NoticeEntry.application_id == noticed.id))
-    file_objection(notice, Filing(entry, "刘某", "13905331234", "该人员的业绩材料与实际不符。", None))
     confirmation.confirm_results(plan, "日人社职字〔%d〕35号" % plan.year, today - timedelta(days=25), office_user)
+    # A later notice still running for the last one passed.
+    confirmation.publish_results(plan, PublishRequest(**request, start_date=today - timedelta(days=1), days=5),
+                                 office_user)
 
 
 def summary() -> dict | None:

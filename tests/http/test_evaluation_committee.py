@@ -121,7 +121,7 @@ def test_committee_meeting_from_pool_to_signed_results(client, auth, app, plan_i
     assert "不足三分之二，不得表决" in page
     post(client, f"/evaluation/meetings/{mid}/ballots/{apps[2]}", page_path, yes="4", no="0", abstain="0")
     with app.app_context():
-        assert db.session.scalar(select(VoteCount.id)) is None
+        assert db.session.scalar(select(VoteCount.id).where(VoteCount.meeting_id == mid)) is None
 
     # 5 present (5*3 >= 7*2): the vote may go on
     post(client, f"/evaluation/meetings/{mid}/attendance", page_path, present=[str(i) for i in experts[:5]])
@@ -221,7 +221,8 @@ def test_an_expert_votes_on_their_own_account_and_a_recused_ballot_is_refused(cl
     page = client.get(f"/evaluation/meetings/{mid}/my-ballots").get_data(as_text=True)
     assert "您已对该申报人投过票" in page and "已投票" in page
     with app.app_context():
-        counts = {v.application_id: (v.yes, v.no, v.abstain) for v in db.session.scalars(select(VoteCount))}
+        counts = {v.application_id: (v.yes, v.no, v.abstain)
+                  for v in db.session.scalars(select(VoteCount).where(VoteCount.meeting_id == mid))}
         trail = list(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "committee_ballot_cast")))
     assert counts == {apps[1]: (0, 1, 0)}
     # the trail says a ballot came in, never which way
