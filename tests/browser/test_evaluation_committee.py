@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db

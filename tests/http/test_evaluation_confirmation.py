@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import (Application, AuditEntry, BlacklistEntry, Certificate, NoticeEntry, Objection,
-                           PublicNotice)
+from portal.models import Application, AuditEntry, BlacklistEntry, NoticeEntry, Objection, PublicNotice
 from tests.conftest import csrf_token_of
 from tests.http.test_evaluation_applications import plan_id  # noqa: F401  (a fixture)
 from tests.http.test_evaluation_committee import (close, enter, hold_meeting, post, seed_applications,
