@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Application, AuditEntry, BlacklistEntry, NoticeEntry, Objection, PublicNotice
+from portal.models import (Application, AuditEntry, BlacklistEntry, CommitteeMeeting, EvaluationPlan, NoticeEntry,
+                           Objection, PublicNotice)
 from tests.conftest import csrf_token_of
 from tests.http.test_evaluation_applications import plan_id  # noqa: F401  (a fixture)
 from tests.http.test_evaluation_committee import (close, enter, hold_meeting, post, seed_applications,
@@ -174,3 +175,31 @@ def test_only_the_plans_office_confirms_and_publishes(client, auth, app, plan_id
     auth.logout()
     auth.login("province_demo")  # sees the plan, but it is not its own
     assert client.get(f"/evaluation/plans/{plan_id}/result-notice").status_code == 403
+
+
+def test_the_demo_cycle_signs_its_committee_documents_on_request_then_packages(client, auth, app, demo):
+    assert {"committee_failed", "result_notice", "confirmed", "cancelled"} <= set(
+        demo["evaluation"]["status_counts"])
+    with app.app_context():
+        plan_id = db.session.scalar(select(EvaluationPlan.id).where(EvaluationPlan.series == "agriculture"))
+    path = f"/evaluation/plans/{plan_id}/committee"
+    auth.login("city_demo")
+    response = client.get(f"/evaluation/plans/{plan_id}/package.zip")
+    assert response.status_code == 302
+    assert "评审委员会尚未出具签章的评审结果记录单" in client.get(path).get_data(as_text=True)
+    auth.logout()
+    auth.login("committee_demo")
+    page = client.get(path).get_data(as_text=True)
+    assert "出具签章文书" in page and "超过上限的书面理由" in page
+    with app.app_context():
+        meeting_id = db.session.scalar(select(CommitteeMeeting.id).where(CommitteeMeeting.plan_id == plan_id))
+    post(client, f"/evaluation/meetings/{meeting_id}/documents", path)
+    page = client.get(path).get_data(as_text=True)
+    assert "评委会投票汇总表和评审结果记录单已签章出具" in page and "出具签章文书</button>" not in page
+    auth.logout()
+    auth.login("city_demo")
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/evaluation/plans/{plan_id}/package.zip").data))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(archive.read("2-评审专业技术职务资格报批名册表.xlsx"))) \
+        .get_sheet_by_index(0).to_python()
+    # confirmed twice, and the one on the running notice; not the cancelled or failed ones
+    assert [r[16] for r in rows[2:]].count("已确认") == 2 and len(rows) - 2 == 3
