@@ -102,6 +102,10 @@ def from_environment(instance_path: Path) -> dict:
         # The demo issues each submitted applicant's signed truthfulness letter (about a second each);
         # the test suite, which builds the demo for every test, turns it off.
         "DEMO_COMMITMENT_LETTERS": os.environ.get("DEMO_COMMITMENT_LETTERS", "1") == "1",
+        # The fewest experts a committee meeting may pick (always an odd number of them).
+        "COMMITTEE_MIN_MEMBERS": int(os.environ.get("COMMITTEE_MIN_MEMBERS", "7")),
+        # Years a person whose evaluation result is found false stays blacklisted (人社部令第40号: 3).
+        "FRAUD_BLACKLIST_YEARS": int(os.environ.get("FRAUD_BLACKLIST_YEARS", "3")),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

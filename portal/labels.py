@@ -90,6 +90,18 @@ ACTIONS = {
     "evaluation_insurance": "录入社保缴纳记录",
     "evaluation_insurance_confirm": "确认社保缴纳记录",
     "evaluation_consent": "人才服务机构同意受理",
+    # the committee and after
+    "committee_expert_add": "加入评审专家库",
+    "committee_meeting_create": "建立评审会议",
+    "committee_attendance": "登记评委出席",
+    "committee_recusal": "标记评委回避",
+    "committee_ballots": "录入表决票数",
+    "committee_ballot_cast": "评委网上投票（无记名）",
+    "committee_close": "结束评审会议",
+    "committee_result": "评审委员会表决结果",
+    "evaluation_confirm": "确认评审结果",
+    "evaluation_certify": "评审确认取得职称",
+    "evaluation_package": "生成报批材料",
 }
 
 # The fields of a person and a certificate, as forms, change logs and return reasons name them.

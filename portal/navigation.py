@@ -29,6 +29,7 @@ MAIN_MENU = (
     Link("审核队列", "review.queue", REVIEWERS),
     Link("职称申报", "evaluation.apply_index", ("person",)),
     Link("申报审核", "evaluation.review_queue", REVIEWERS),
+    Link("评审委员会", "evaluation.committee_home", ("committee",)),
     Link("评审部署", "evaluation.index", OFFICES),
     Link("电子证书", "ecert.index", OFFICES),
     Link("电子证书", "ecert.mine", ("person",)),

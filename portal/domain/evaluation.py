@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .dates import format_iso
 from .problems import Problem, error
@@ -253,6 +253,11 @@ APPLICATION_STATUSES = {
     "withdrawn": "逾期未补正，视为撤回",
     "to_committee": "已报送评审委员会",
     "cancelled": "公示异议成立，已取消申报",
+    # after the committee: its result, the second notice (评审结果公示) and the confirmation
+    "committee_passed": "评审通过",
+    "committee_failed": "评审未通过",
+    "result_notice": "评审结果公示中",
+    "confirmed": "已确认（取得职称）",
 }
 RECOMMENDATION_ASPECTS = {
     "morality": "思想品德",
@@ -296,6 +301,133 @@ def return_problems(reason: str, ticked: Sequence[int], days: int | None) -> lis
 def past_resubmit_deadline(resubmit_by: date | None, today: date) -> bool:
     """An application not completed by its deadline counts as withdrawn."""
     return resubmit_by is not None and today > resubmit_by
+
+
+# --- the committee (评审委员会) ---------------------------------------------------------------------
+
+BALLOT_CHOICES = {"yes": "同意", "no": "不同意", "abstain": "弃权"}
+MEETING_STATUSES = {"preparing": "筹备中", "voting": "表决中", "closed": "已结束"}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The committee's result on one applicant (《职称评审管理暂行规定》第二十四条)."""
+
+    members: int
+    present: int
+    yes: int
+    no: int
+    abstain: int
+    quorum_met: bool
+    passed: bool
+    reason: str
+
+    @property
+    def cast(self) -> int:
+        return self.yes + self.no + self.abstain
+
+
+def tally(members: int, present: int, yes: int, no: int, abstain: int) -> Tally:
+    """Quorum: at least two thirds of the meeting's members present. Passed: quorum met and 同意
+    from at least two thirds of the ballots cast on this applicant (recused experts cast none, so
+    the ballots may be fewer than the experts present, never more). Integer arithmetic: no rounding.
+
+    No ballot at all on an applicant passes nobody: two thirds of nothing is no decision.
+    """
+    if min(members, present, yes, no, abstain) < 0:
+        raise ValueError("人数和票数不能为负数")
+    if present > members:
+        raise ValueError(f"出席人数（{present}）超过评委会组成人数（{members}）")
+    cast = yes + no + abstain
+    if cast > present:
+        raise ValueError(f"表决票数（{cast}）超过出席评委人数（{present}）")
+    quorum = members > 0 and present * 3 >= members * 2
+    counts = f"同意{yes}票、不同意{no}票、弃权{abstain}票"
+    if not quorum:
+        return Tally(members, present, yes, no, abstain, False, False,
+                     f"出席评委{present}人，不足组成人数{members}人的三分之二，不得进行表决")
+    if cast == 0:
+        return Tally(members, present, yes, no, abstain, True, False, "未收到有效表决票，不能形成评审通过的决定")
+    passed = yes * 3 >= cast * 2
+    verdict = "达到" if passed else "未达到"
+    return Tally(members, present, yes, no, abstain, True, passed,
+                 f"{counts}（共{cast}票），同意票{verdict}表决票数的三分之二，评审{'通过' if passed else '未通过'}")
+
+
+def meeting_member_problems(count: int, minimum: int) -> list[Problem]:
+    """A meeting's members: an odd number, at least the configured minimum."""
+    problems: list[Problem] = []
+    if count < minimum:
+        problems.append(error("members", "members_minimum",
+                              f"评审会议应抽取不少于{minimum}名评委，当前选择了{count}名"))
+    if count % 2 == 0:
+        problems.append(error("members", "members_odd", f"评审会议的评委人数应为单数，当前选择了{count}名"))
+    return problems
+
+
+def is_recused(expert_org_id: int | None, expert_unit: str, applicant_org_id: int | None,
+               applicant_unit: str, marked_related: bool) -> bool:
+    """回避: an expert of the applicant's own unit, or marked as related to the applicant."""
+    if marked_related:
+        return True
+    if expert_org_id is not None and expert_org_id == applicant_org_id:
+        return True
+    return bool(expert_unit.strip()) and expert_unit.strip() == (applicant_unit or "").strip()
+
+
+def ballot_problems(quorum_met: bool, recused: bool, choice: str) -> list[Problem]:
+    """Whether one expert's ballot on one applicant may be counted."""
+    if not quorum_met:
+        return [error("ballot", "no_quorum", "出席评委不足组成人数的三分之二，不得进行表决")]
+    if recused:
+        return [error("ballot", "recused", "该评委须回避，不参加对该申报人的表决，其表决票不予受理")]
+    if choice not in BALLOT_CHOICES:
+        return [error("ballot", "ballot_choice", "表决意见应为同意、不同意或弃权")]
+    return []
+
+
+def count_problems(eligible: int, yes: int | None, no: int | None, abstain: int | None) -> list[Problem]:
+    """The paper ballots of one applicant as counted by the committee office."""
+    if any(v is None or v < 0 for v in (yes, no, abstain)):
+        return [error("ballot", "ballot_counts", "请填写同意、不同意、弃权的票数（不小于0的整数）")]
+    if yes + no + abstain > eligible:
+        return [error("ballot", "ballot_too_many",
+                      f"表决票共{yes + no + abstain}张，超过可参加表决的出席评委人数（{eligible}人，已除去回避评委）")]
+    return []
+
+
+def pass_rate_problems(passed: int, evaluated: int, limit: int, reason: str | None) -> list[Problem]:
+    """Passing more than the plan's pass-rate limit needs a written reason."""
+    if evaluated and passed * 100 > limit * evaluated and not (reason or "").strip():
+        return [error("pass_rate_reason", "pass_rate_exceeded",
+                      f"通过{passed}人，占参评{evaluated}人的{passed * 100 / evaluated:.1f}%，超过本年度通过率上限"
+                      f"{limit}%，请书面说明理由")]
+    return []
+
+
+def pass_rate_percent(passed: int, evaluated: int) -> float:
+    return passed * 100 / evaluated if evaluated else 0.0
+
+
+def confirmation_problems(doc_no: str, doc_date: date | None, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    if not doc_no.strip():
+        problems.append(error("doc_no", "doc_no_required", "请填写确认文件的文号"))
+    if doc_date is None:
+        problems.append(error("doc_date", "doc_date_required", "请填写确认文件的印发日期"))
+    elif doc_date > today:
+        problems.append(error("doc_date", "doc_date_future", f"确认文件的印发日期（{format_iso(doc_date)}）不能晚于今天"))
+    return problems
+
+
+def expert_problems(name: str, unit: str, series: str, specialty: str, title: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for field_name, value, label in (("name", name, "姓名"), ("unit_name", unit, "工作单位"),
+                                     ("series", series, "职称系列"), ("specialty", specialty, "专业"),
+                                     ("title", title, "职称")):
+        if not (value or "").strip():
+            problems.append(error(field_name, f"{field_name}_required", f"请填写评审专家的{label}"))
+    return problems
 
 
 # --- the unit's notice (公示) and the supplementary notice (补充公示) ---------------------------------
@@ -526,6 +658,10 @@ PROGRESS_COLUMNS = {
     "city_review": "市级职改办审核",
     "province_review": "省级职改办审核",
     "to_committee": "已报送评委会",
+    "committee_passed": "评审通过",
+    "committee_failed": "评审未通过",
+    "result_notice": "结果公示中",
+    "confirmed": "已确认",
     "returned": "退回补正",
     "withdrawn": "撤回",
     "cancelled": "取消申报",
@@ -548,3 +684,13 @@ def progress_columns(status: str, resubmit_by: date | None, today: date, *, appl
     if current in PROGRESS_COLUMNS:
         columns.append(current)
     return columns
+
+
+def fraud_blacklist_period(start: date, years: int) -> tuple[date, date]:
+    """The blacklist period of a person whose evaluation result was found false: `years` from `start`,
+    ending the day before the anniversary (from 29 February the anniversary is 28 February)."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = start.replace(year=start.year + years, day=28)
+    return start, anniversary - timedelta(days=1)

@@ -55,8 +55,12 @@ def _load(token: str) -> dict | None:
 def start(user, flt: services.IssueFilter) -> tuple[str, int, bool]:
     """Queue the issuance of what `flt` selects in the user's scope (up to ECERT_BULK_MAX): (token, count, queued)."""
     limit = current_app.config["ECERT_BULK_MAX"]
-    ids = list(db.session.scalars(services.issuable(user, flt).with_only_columns(Certificate.id)
-                                  .order_by(Certificate.id).limit(limit)))
+    return start_for(user, list(db.session.scalars(services.issuable(user, flt).with_only_columns(Certificate.id)
+                                                   .order_by(Certificate.id).limit(limit))))
+
+
+def start_for(user, ids: list[int]) -> tuple[str, int, bool]:
+    """Queue the issuance of these certificates (each is checked against the user's scope when issued)."""
     token = secrets.token_hex(16)
     job = {"user_id": user.id, "status": "queued", "since": time.time(), "ids": ids, "total": len(ids),
            "done": 0, "failed": 0, "errors": []}

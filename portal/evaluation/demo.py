@@ -17,7 +17,7 @@ from portal import audit, clock, uploads
 from portal.domain.idnumber import build_resident_id
 from portal.extensions import db
 from portal.models import (Application, ApplicationMaterial, Certificate, ChecklistItem, EvaluationPlan,
-                           EvaluationStage, EvidenceFile, Organization, Person, User)
+                           EvaluationStage, EvidenceFile, Expert, Organization, Person, User)
 from portal.models._types import utcnow
 
 DEMO_OFFICE, DEMO_COMMITTEE, DEMO_UNIT, DEMO_SCHOOL = "RZ-ZGB", "RZ-GCPW", "DG-RMYY", "RZ-YZ"
@@ -212,11 +212,123 @@ def ensure_demo_evaluation() -> None:
         _commit_letters([a for a in apps if a.status != "draft"])
 
 
+# The completed cycle: the committee's agriculture plan, its meeting, result notice and confirmation
+# (part 2), so every later stage has something to show. Statuses of its applicants, one each.
+DONE_SERIES = "agriculture"  # a series no test fixture plans, whatever the year
+DONE_OUTCOMES = (("confirmed", (6, 0, 0)), ("confirmed", (5, 1, 1)), ("noticed", (5, 1, 0)),
+                 ("cancelled", (5, 0, 2)), ("failed", (3, 3, 1)))
+# Certificates the confirmation creates: `flask demo --certificates N` counts them among the N.
+DEMO_CONFIRMED = sum(1 for outcome, _ in DONE_OUTCOMES if outcome == "confirmed")
+DEMO_EXPERTS = (("陈立农", "莒县农业技术推广中心", "JX-NJZ"), ("林秀英", "日照市农业科学研究院", None),
+                ("高志远", "日照市农业农村局", None), ("马春梅", "五莲县农业技术推广中心", None),
+                ("胡国栋", "东港区农业技术推广站", None), ("郭文华", "岚山区农业农村局", None),
+                ("何丽娟", "日照职业技术学院", None), ("罗永强", "日照市种子管理站", None),
+                ("梁晓东", "莒县果树技术推广站", None))
+
+
+def _done_plan(office: Organization, committee: Organization) -> EvaluationPlan:
+    today = clock.today()
+    spans = [("application", -200, -170), ("unit_review", -169, -140), ("department_review", -139, -110),
+             ("committee", -60, -40), ("result_notice", -38, -30), ("confirmation", -29, -10)]
+    return EvaluationPlan(
+        org_id=office.id, region_code=office.region_code, year=(today - timedelta(days=40)).year,
+        title=f"日照市{(today - timedelta(days=40)).year}年度农业技术中级职称评审工作安排", series=DONE_SERIES,
+        levels="中级", committee_id=committee.id, pass_rate=30, published_at=utcnow() - timedelta(days=200),
+        deployment_text="根据《职称评审管理暂行规定》（人社部令第40号），现将本年度农业技术中级职称评审工作安排如下。",
+        stages=[EvaluationStage(stage=key, start_date=today + timedelta(days=a), end_date=today + timedelta(days=b))
+                for key, a, b in spans],
+        checklist=[ChecklistItem(level="中级", position=1, name="职称申报评审表", requirement="required")])
+
+
+def demo_committee_pending() -> bool:
+    """Whether ensure_demo_committee() has yet to run (and confirm DEMO_CONFIRMED certificates)."""
+    return db.session.scalar(select(EvaluationPlan.id).where(EvaluationPlan.series == DONE_SERIES,
+                                                             EvaluationPlan.org_id.in_(select(Organization.id).where(
+                                                                 Organization.code == DEMO_OFFICE)))) is None
+
+
+def ensure_demo_committee() -> None:
+    """The committee's pool, a closed meeting with its ballots, a closed result notice and the office's
+    confirmation: two certificates confirmed, one result cancelled as false, one failed, and one on a
+    result notice still running. Written through the services, except the signed PDFs, which the
+    committee office issues from the meeting page (rendering them would slow every demo start)."""
+    from portal.evaluation import committee as committee_service
+    from portal.evaluation import confirmation
+    from portal.notices.services import PublishRequest, publish_application_notice
+
+    office, committee = (db.session.scalar(select(Organization).where(Organization.code == code))
+                         for code in (DEMO_OFFICE, DEMO_COMMITTEE))
+    committee_user, office_user = (db.session.scalar(select(User).where(User.username == name))
+                                   for name in ("committee_demo", "city_demo"))
+    if None in (office, committee, committee_user, office_user) or db.session.scalar(
+            select(EvaluationPlan.id).where(EvaluationPlan.org_id == office.id, EvaluationPlan.series == DONE_SERIES)):
+        return
+    taken = select(Application.person_id)
+    people = list(db.session.scalars(select(Person).where(Person.org_id.is_not(None), Person.id.not_in(taken))
+                                     .order_by(Person.id).limit(len(DONE_OUTCOMES))))
+    if len(people) < len(DONE_OUTCOMES):
+        return
+    today = clock.today()
+    plan = _done_plan(office, committee)
+    db.session.add(plan)
+    for name, unit_name, code in DEMO_EXPERTS:
+        unit = db.session.scalar(select(Organization).where(Organization.code == code)) if code else None
+        db.session.add(Expert(committee_id=committee.id, region_code=committee.region_code, name=name,
+                              unit_name=unit_name, org_id=unit.id if unit else None, series=DONE_SERIES,
+                              specialty="农学", title="正高级农艺师", active=True))
+    db.session.flush()
+    apps = []
+    for person in people:
+        unit = db.session.get(Organization, person.org_id)
+        apps.append(Application(
+            plan_id=plan.id, person_id=person.id, org_id=unit.id, unit_region_code=unit.region_code,
+            committee_id=committee.id, year=plan.year, level="中级", specialty="农学", route="ordinary",
+            education="bachelor_graduate", public_hours=30, professional_hours=60, status="to_committee",
+            submitted_at=utcnow() - timedelta(days=150)))
+    db.session.add_all(apps)
+    db.session.commit()
+
+    experts = committee_service.experts_of(committee_user, committee.id)[:7]
+    meeting, _ = committee_service.create_meeting(plan, today - timedelta(days=45), "日照市人社局三楼会议室",
+                                                  [e.id for e in experts], committee_user)
+    committee_service.set_attendance(meeting, [e.id for e in experts], committee_user)
+    problems = []
+    for app, (_, (yes, no, abstain)) in zip(apps, DONE_OUTCOMES):
+        # An expert of the applicant's unit recuses: the ballots never exceed those who may vote.
+        eligible = committee_service.eligible_count(meeting, app)
+        yes = min(yes, eligible)
+        no = min(no, eligible - yes)
+        problems += committee_service.record_counts(meeting, app.id, yes, no, min(abstain, eligible - yes - no),
+                                                    committee_user)
+    problems += committee_service.close_meeting(meeting, today - timedelta(days=44),
+                                                "申报人员均为市重点农业技术骨干，业绩突出", committee_user)
+    if problems:
+        raise RuntimeError("演示评审会议数据有误：" + "；".join(p.message for p in problems))
+    outcome = {app.id: key for app, (key, _) in zip(apps, DONE_OUTCOMES)}
+    request = dict(title=f"{committee.name}{plan.year}年度评审结果公示", contact="市职改办 0633-8777777",
+                   body="经评审委员会评审，以下人员评审通过，现予以公示。")
+    # The first result notice, closed: one result on it was found false, the others are confirmed.
+    first = [a for a in apps if outcome[a.id] in ("confirmed", "cancelled")]
+    for app in first:
+        app.status = "result_notice"
+    publish_application_notice(office, first, "results", PublishRequest(
+        **request, start_date=today - timedelta(days=38), days=5), actor=office_user)
+    cancelled = next(a for a in apps if outcome[a.id] == "cancelled")
+    # As an upheld objection leaves it (the demo blacklists nobody).
+    cancelled.status, cancelled.return_reason = "cancelled", "评审结果公示异议成立，评审结果作废：业绩材料不实"
+    db.session.commit()
+    confirmation.confirm_results(plan, "日人社职字〔%d〕35号" % plan.year, today - timedelta(days=25), office_user)
+    # A later notice still running for the last one passed.
+    confirmation.publish_results(plan, PublishRequest(**request, start_date=today - timedelta(days=1), days=5),
+                                 office_user)
+
+
 def summary() -> dict | None:
     plan = db.session.scalar(select(EvaluationPlan).where(EvaluationPlan.series == DEMO_SERIES)
                              .order_by(EvaluationPlan.id).limit(1))
     if plan is None:
         return None
-    counts = dict(db.session.execute(select(Application.status, func.count()).where(Application.plan_id == plan.id)
-                                     .group_by(Application.status)).all())
+    demo_plans = select(EvaluationPlan.id).where(EvaluationPlan.series.in_((DEMO_SERIES, DONE_SERIES)))
+    counts = dict(db.session.execute(select(Application.status, func.count())
+                                     .where(Application.plan_id.in_(demo_plans)).group_by(Application.status)).all())
     return {"plan_id": plan.id, "status_counts": counts, "applicant_account": "person_demo"}

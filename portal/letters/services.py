@@ -54,9 +54,10 @@ from portal.notices.services import publishing_statuses
 ISSUER_ROLES = ("unit", "department", "county_office", "city_office", "province_office", "committee")
 SHEET_MAX_RECORDS = 300
 NUMBER_PREFIX = {"unit_letter": "DW", "individual_letter": "GR", "review_sheet": "SH", "verification_report": "HY",
-                 "e_certificate": "DZ", "e_certificate_copy": "SY"}
+                 "e_certificate": "DZ", "e_certificate_copy": "SY", "vote_summary": "TP", "result_record": "JG",
+                 "results_report": "BP"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-NUMBER_PATTERN = re.compile(r"(DW|GR|SH|HY|DZ|SY)\d{8}-[0-9A-HJKMNP-TV-Z]{8}")
+NUMBER_PATTERN = re.compile(r"(%s)\d{8}-[0-9A-HJKMNP-TV-Z]{8}" % "|".join(NUMBER_PREFIX.values()))
 SUBMITTED_STATUSES = (*REVIEW_STATUSES, "approved")
 # Trail actions that are a named person's decision on a record (谁审核谁签字).
 # The trail actions the sign-off sheet lists; their names come from portal/labels.py.

@@ -10,13 +10,17 @@ Glossary (Chinese term → name in code):
   统计 StatCell/StatFlow · 定时任务记录 JobRun ·
   年度评审部署 EvaluationPlan · 评审阶段 EvaluationStage · 申报材料清单 ChecklistItem ·
   申报 Application · 业绩成果 Achievement · 申报材料 ApplicationMaterial ·
-  职称电子证书 ECertificate · 使用件 ECertificate(kind=use_copy) · 电子证书核验记录 ECertificateCheck.
+  职称电子证书 ECertificate · 使用件 ECertificate(kind=use_copy) · 电子证书核验记录 ECertificateCheck ·
+  评审专家 Expert · 评审会议 CommitteeMeeting · 出席评委 MeetingMember · 回避（利害关系） RelatedMark ·
+  表决票数 VoteCount · 已投票记录 BallotCast · 确认文件 Confirmation.
 """
 from portal.models.audit import AuditEntry
 from portal.models.blacklist import BlacklistEntry
 from portal.models.campaign import Campaign, CampaignDeadline
 from portal.models.certificate import Certificate
 from portal.models.codes import CodeItem
+from portal.models.committee import (BallotCast, CommitteeMeeting, Confirmation, Expert, MeetingMember, RelatedMark,
+                                     VoteCount)
 from portal.models.evidence import EvidenceFile
 from portal.models.evaluation import (Achievement, Application, ApplicationMaterial, ChecklistItem, EvaluationPlan,
                                       EvaluationStage, SocialInsuranceRecord)
@@ -36,6 +40,13 @@ from portal.models.ecert import ECertificate, ECertificateCheck
 
 __all__ = [
     "Achievement",
+    "BallotCast",
+    "CommitteeMeeting",
+    "Confirmation",
+    "Expert",
+    "MeetingMember",
+    "RelatedMark",
+    "VoteCount",
     "Application",
     "SocialInsuranceRecord",
     "ApplicationMaterial",

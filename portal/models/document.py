@@ -14,6 +14,9 @@ DOCUMENT_KINDS = {
     "verification_report": "职称证书核验报告",
     "e_certificate": "职称电子证书",
     "e_certificate_copy": "职称电子证书使用件",
+    "vote_summary": "评委会投票汇总表",
+    "result_record": "评审结果记录单",
+    "results_report": "报送评审通过人员名单的报告",
 }
 CREDENTIAL_SOURCES = {
     "uploaded": "单位上传的证书",

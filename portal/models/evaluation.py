@@ -136,6 +136,9 @@ class Application(db.Model):
     objection_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The last change of what the applicant declared or provided: after a notice it needs a 补充公示.
     content_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # After confirmation: the confirming document and the approved certificate the application became.
+    confirmation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_confirmations.id"))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     created_at = created_at()
     updated_at = updated_at()
@@ -145,7 +148,9 @@ class Application(db.Model):
     plan = relationship("EvaluationPlan")
     person = relationship("Person")
     org = relationship("Organization", foreign_keys=[org_id])
-    current_certificate = relationship("Certificate")
+    current_certificate = relationship("Certificate", foreign_keys=[current_certificate_id])
+    certificate = relationship("Certificate", foreign_keys=[certificate_id])
+    confirmation = relationship("Confirmation")
     commitment_document = relationship("IssuedDocument")
     achievements = relationship("Achievement", back_populates="application", order_by="Achievement.id",
                                 cascade="all, delete-orphan")

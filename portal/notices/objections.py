@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.audit import record
+from portal.domain.evaluation import fraud_blacklist_period
 from portal.domain.problems import Problem, error
 from portal.domain.receipts import new_receipt_code, normalise_receipt_code
 from portal.extensions import db
-from portal.models import Application, Certificate, NoticeEntry, Objection, PublicNotice
+from portal.models import Application, BlacklistEntry, Certificate, NoticeEntry, Objection, PublicNotice
 from portal.models._types import utcnow
 from portal.notices.services import correction_of, phase_of
 
@@ -156,6 +157,8 @@ def resolve(objection: Objection, user, decision: str, outcome: str | None, reas
         raise ResolveError("请选择处理结果。")
     if decision == "upheld" and outcome not in ("returned", "cancelled"):
         raise ResolveError("异议成立时，请选择退回修改或取消该记录。")
+    if decision == "upheld" and outcome == "returned" and objection.notice.kind == "results":
+        raise ResolveError("评审结果公示的异议成立时，评审结果作废：请选择取消该记录。")
     # Claim the objection with a conditional UPDATE: of two reviewers deciding at once, one wins.
     claimed = db.session.execute(
         update(Objection).where(Objection.id == objection.id, Objection.status == "open")
@@ -169,6 +172,8 @@ def resolve(objection: Objection, user, decision: str, outcome: str | None, reas
     before = {"status": subject.status, "objection_open": subject.objection_open}
     if model is Application:
         _apply_to_application(subject, decision, outcome, reason)
+        if decision == "upheld" and objection.notice.kind == "results":
+            _blacklist_false_result(subject, reason, user)
     elif decision == "upheld" and outcome == "returned":
         subject.status = "returned"
         subject.return_reason = f"公示异议成立：{reason}"
@@ -202,3 +207,17 @@ def _apply_to_application(app: Application, decision: str, outcome: str | None, 
     else:
         app.status = "cancelled"
         app.return_reason = f"公示异议成立，取消申报：{reason}"
+
+
+def _blacklist_false_result(app: Application, reason: str, user) -> None:
+    """A committee result found false (评审结果公示异议成立): the person goes on the integrity
+    blacklist for FRAUD_BLACKLIST_YEARS (人社部令第40号: 3 years)."""
+    start, end = fraud_blacklist_period(clock.today(), current_app.config["FRAUD_BLACKLIST_YEARS"])
+    entry = BlacklistEntry(person_id=app.person_id, region_code=app.unit_region_code or user.org.region_code,
+                           reason=f"评审结果公示异议成立，评审结果作废：{reason}", start_date=start, end_date=end,
+                           created_by_id=user.id, created_by_org_id=user.org_id)
+    db.session.add(entry)
+    db.session.flush()
+    record("blacklist_add", "blacklist", entry.id, actor=user, reason=entry.reason,
+           diff={"person_id": app.person_id, "subject": app.person.name, "period": entry.period_label,
+                 "application": app.id})

@@ -7,9 +7,9 @@ from sqlalchemy import delete, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import (Achievement, Application, ApplicationMaterial, AuditEntry, BlacklistEntry, ChecklistItem,
-                           EvaluationPlan, EvaluationStage, NoticeEntry, Objection, Organization, Person,
-                           SocialInsuranceRecord, User)
+from portal.models import (Achievement, Application, ApplicationMaterial, AuditEntry, BallotCast, BlacklistEntry,
+                           ChecklistItem, EvaluationPlan, EvaluationStage, NoticeEntry, Objection, Organization, Person,
+                           PublicNotice, RelatedMark, SocialInsuranceRecord, User, VoteCount)
 from portal.models._types import utcnow
 from tests.conftest import csrf_token_of
 from tests.http.test_uploads import make_pdf
@@ -26,11 +26,9 @@ def plan_id(app, demo, monkeypatch):
     """A published city plan for 中级 and 副高级 engineering titles, with today in its application window."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     with app.app_context():
-        # The demo's own applications (of the current year) stay out of this plan's rules.
-        demo_ids = select(Application.id)
-        for model in (Objection, NoticeEntry, ApplicationMaterial, Achievement, SocialInsuranceRecord):
-            db.session.execute(delete(model).where(model.application_id.in_(demo_ids)))
-        db.session.execute(delete(Application))
+        # The demo's own applications (of the current year) stay out of this plan's rules, with what
+        # refers to them: their notices and the committee's votes.
+        clear_applications()
         office = db.session.scalar(select(Organization).where(Organization.code == "RZ-ZGB"))
         committee = db.session.scalar(select(Organization).where(Organization.code == "RZ-GCPW"))
         plan = EvaluationPlan(
@@ -44,6 +42,19 @@ def plan_id(app, demo, monkeypatch):
         db.session.add(plan)
         db.session.commit()
         return plan.id
+
+
+def clear_applications() -> None:
+    application_notices = select(PublicNotice.id).where(PublicNotice.kind != "certificates")
+    for model in (Objection, NoticeEntry):
+        db.session.execute(delete(model).where(model.notice_id.in_(application_notices)))
+    db.session.execute(delete(PublicNotice).where(PublicNotice.kind != "certificates"))
+    applications = select(Application.id)
+    for model in (Objection, NoticeEntry, ApplicationMaterial, Achievement, SocialInsuranceRecord):
+        db.session.execute(delete(model).where(model.application_id.in_(applications)))
+    for model in (BallotCast, VoteCount, RelatedMark):
+        db.session.execute(delete(model))
+    db.session.execute(delete(Application))
 
 
 def _cert_id(app, level="中级"):
