@@ -20,7 +20,7 @@ from portal.domain.creditcode import build_credit_code
 from portal.domain.idnumber import build_resident_id
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
-from portal.models import Certificate, CodeItem, ECertificate, Organization, Person, User
+from portal.models import Application, Certificate, CodeItem, ECertificate, Organization, Person, User
 from portal.notices.demo import ensure_demo_notices
 from portal.verify.keys import demo_api_key, ensure_demo_api_key
 
@@ -269,38 +269,53 @@ def run(certificates: int, seed: int = 2026) -> None:
     ensure_demo_committee()
 
 
-DEMO_E_CERTIFICATES = 3
+DEMO_E_CERTIFICATES = 1  # historical ones, besides those of the evaluation cycle
 
 
 def ensure_demo_e_certificates(wanted: int) -> None:
-    """E-certificates for the first `wanted` approved certificates of 东港区 (person_demo's first),
-    issued by its title office as any office issues them; already issued ones count.
+    """The electronic certificates of the evaluation cycle's confirmed results, issued by the plan's
+    office (city_demo), and of the first `wanted` approved historical certificates of 东港区
+    (person_demo's first) issued by its county office; already issued ones count.
 
     Kept out of run(): every test's demo fixture would otherwise render and sign PDFs it never reads.
     """
     from portal.ecert import services as ecert
 
-    office = db.session.scalar(select(User).where(User.username == "county_demo"))
+    city, county = (db.session.scalar(select(User).where(User.username == name)) for name in ("city_demo", "county_demo"))
     holder = db.session.scalar(select(User).where(User.username == "person_demo"))
-    if office is None or holder is None:
+    if city is None or county is None or holder is None:
         return
-    have = db.session.scalar(select(func.count()).select_from(ECertificate).where(ECertificate.kind == "original")) or 0
+    for cert in list(db.session.scalars(_cycle_certificates().where(
+            ~select(ECertificate.id).where(ECertificate.certificate_id == Certificate.id).exists()))):
+        ecert.issue_ecert(cert, city)
+    historical = ~Certificate.id.in_(select(Application.certificate_id).where(Application.certificate_id.is_not(None)))
+    have = db.session.scalar(select(func.count()).select_from(ECertificate).join(Certificate).where(
+        ECertificate.kind == "original", historical)) or 0
     if have >= wanted:
         return
     candidates = db.session.scalars(
-        ecert.issuable(office).order_by((Certificate.person_id != holder.person_id), Certificate.id)
+        ecert.issuable(county).where(historical).order_by((Certificate.person_id != holder.person_id), Certificate.id)
         .limit(wanted - have))
     for cert in list(candidates):
-        ecert.issue_ecert(cert, office)
+        ecert.issue_ecert(cert, county)
+
+
+def _cycle_certificates():
+    """Certificates the evaluation cycle's confirmation created."""
+    return select(Certificate).join(Application, Application.certificate_id == Certificate.id).where(
+        Application.status == "confirmed").order_by(Certificate.id)
 
 
 def _e_certificates() -> list[dict]:
+    """The electronic certificates issued through the whole evaluation cycle, for other tooling."""
     from portal.ecert.services import public_pdf_path
 
+    cycle = _cycle_certificates().with_only_columns(Certificate.id)
     rows = db.session.execute(
         select(ECertificate, Person.name, Person.id_number, Certificate.cert_no)
         .join(Person, Person.id == ECertificate.person_id).join(Certificate, Certificate.id == ECertificate.certificate_id)
-        .where(ECertificate.kind == "original", ECertificate.superseded_at.is_(None)).order_by(ECertificate.id).limit(20))
+        .where(ECertificate.kind == "original", ECertificate.superseded_at.is_(None), Certificate.id.in_(cycle))
+        .order_by(ECertificate.id))
     return [{"name": name, "id_number": id_number, "cert_no": cert_no, "pdf_url": public_pdf_path(ecert)}
             for ecert, name, id_number, cert_no in rows]
 

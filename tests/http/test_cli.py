@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from portal.domain.idnumber import check_resident_id
 from portal.domain.workflow import STATUSES
 from portal.extensions import db
-from portal.models import Certificate, CodeItem, Region, User
+from portal.evaluation.demo import DEMO_CONFIRMED
+from portal.models import Application, Certificate, CodeItem, Region, User
 
 
 def test_seed_is_idempotent(app):
@@ -44,8 +45,13 @@ def test_demo_json_contract(app):
         total = db.session.scalar(select(func.count()).select_from(Certificate))
     assert total >= 90
 
-    # E-certificates anyone may download by their link, for other tooling.
-    assert len(info["e_certificates"]) == 3
+    # E-certificates issued through the whole evaluation cycle, which anyone may download by their link.
+    with app.app_context():
+        confirmed = dict(db.session.execute(
+            select(Certificate.cert_no, Application.status).join(Application, Application.certificate_id == Certificate.id)
+            .where(Certificate.cert_no.in_([item["cert_no"] for item in info["e_certificates"]]))).all())
+    assert len(info["e_certificates"]) == DEMO_CONFIRMED
+    assert confirmed == {item["cert_no"]: "confirmed" for item in info["e_certificates"]}
     client = app.test_client()
     for item in info["e_certificates"]:
         assert set(item) == {"name", "id_number", "cert_no", "pdf_url"} and check_resident_id(item["id_number"]).ok
