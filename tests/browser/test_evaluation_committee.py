@@ -1,16 +1,21 @@
 """One applicant from the committee meeting (attendance, ballots) through the second notice and the
-confirmation, ending with their certificate found on the public lookup; the new pages at 1366 and
-390 px wide."""
+confirmation to downloading their signed electronic certificate, which anyone then checks by its QR
+code, and their certificate found on the public lookup; the new pages at 1366 and 390 px wide."""
 import re
+import subprocess
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Application, PublicNotice
+from portal.domain.idnumber import mask_id
+from portal.models import Application, PublicNotice, User
 from tests.browser.conftest import confirm, login
+from tests.browser.test_ecert import _link_targets, key_dirs  # noqa: F401  (key_dirs: an autouse fixture)
+from tests.conftest import DEMO_PASSWORD
 from tests.browser.test_public import shot
 from tests.http.test_evaluation_applications import plan_id  # noqa: F401  (the published plan fixture)
 from tests.http.test_evaluation_committee import seed_applications
@@ -32,7 +37,7 @@ def _fits(page):
 
 @pytest.mark.parametrize("width", [1366, 390])
 def test_committee_vote_result_notice_confirmation_and_public_lookup(browser, live_server, app, plan_id,
-                                                                     monkeypatch, width):  # noqa: F811
+                                                                     monkeypatch, tmp_path, width):  # noqa: F811
     apps = seed_applications(app, plan_id, per_unit=(0, 1, 1))
     monkeypatch.setattr(clock, "today", lambda: date(2027, 9, 10))
     with app.app_context():
@@ -41,6 +46,7 @@ def test_committee_vote_result_notice_confirmation_and_public_lookup(browser, li
     committee_ctx, committee = _context_page(browser, live_server, width)
     office_ctx, office = _context_page(browser, live_server, width)
     public_ctx, public = _context_page(browser, live_server, width)
+    contexts = [committee_ctx, office_ctx, public_ctx]
     try:
         # The committee office picks seven experts and records who came.
         login(committee, "committee_demo")
@@ -111,9 +117,50 @@ def test_committee_vote_result_notice_confirmation_and_public_lookup(browser, li
         shot(office, f"office-confirm-{width}")
         _fits(office)
         office.click("button:has-text('确认评审结果')")
+        # Confirmation queues the electronic certificates; the office watches them being issued.
         expect(office.locator(".flash-success")).to_contain_text("1人取得职称")
+        expect(office.locator("#bulk-result")).to_contain_text("已签发 1 张")
+        office.goto(f"/evaluation/plans/{plan_id}/committee")
         cert_no = office.locator("#passed-table .mono").first.inner_text().strip()
         assert cert_no
+
+        # The new title holder signs in and downloads the signed electronic certificate.
+        holder_ctx, holder = _context_page(browser, live_server, width)
+        contexts.append(holder_ctx)
+        with app.app_context():
+            person = db.session.get(Application, apps[0]).person
+            account = User(username=f"holder{width}", role="person", display_name=person.name, person_id=person.id,
+                           org_id=person.org_id)
+            account.set_password(DEMO_PASSWORD)
+            db.session.add(account)
+            db.session.commit()
+        login(holder, f"holder{width}")
+        holder.wait_for_url("**/home")
+        if width < 760:
+            holder.click("text=菜单")  # the phone's menu opens first
+        holder.click("nav.main-nav >> text=电子证书")
+        holder.wait_for_url("**/ecert/mine")
+        shot(holder, f"holder-ecert-{width}")
+        _fits(holder)
+        with holder.expect_download() as download_info:
+            holder.locator("a[id^=download-DZ]").first.click()
+        path = tmp_path / f"ecert-{width}.pdf"
+        download_info.value.save_as(path)
+        signature = subprocess.run(["pdfsig", "-no-ocsp", str(path)], capture_output=True, text=True).stdout
+        assert "Signature is Valid." in signature and "Total document signed" in signature
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+        assert name in text and cert_no in text and "日人社职字〔2027〕35号" in text
+        qr_urls = {url for url in _link_targets(path.read_bytes()) if "/v/E1." in url}
+        assert len(qr_urls) == 1
+
+        # Anyone checks the printed certificate by its QR code: signed claims, masked ID, live status.
+        public.goto(urlsplit(qr_urls.pop()).path)
+        expect(public.locator("#ecert-claims")).to_contain_text("签名核验通过")
+        expect(public.locator("#ecert-claims")).to_contain_text(cert_no)
+        assert public.locator("#ecert-masked-id").inner_text() == mask_id(id_number)
+        assert id_number not in public.content()
+        expect(public.locator("#ecert-live-status")).to_have_text("有效")
+        shot(public, f"result-qr-check-{width}")
 
         # Anyone finds the certificate at once on the public lookup.
         public.goto("/verify")
@@ -124,5 +171,5 @@ def test_committee_vote_result_notice_confirmation_and_public_lookup(browser, li
         expect(public.locator("body")).to_contain_text("日照市工程技术中级评审委员会办事机构")
         shot(public, f"result-lookup-{width}")
     finally:
-        for context in (committee_ctx, office_ctx, public_ctx):
+        for context in contexts:
             context.close()
