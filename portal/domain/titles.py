@@ -10,6 +10,11 @@ from .text import clean
 LEVELS = ("正高级", "副高级", "中级", "初级")
 JUNIOR_SUBLEVELS = ("助理级", "员级")
 
+
+def levels_within(level: str) -> tuple[str, ...]:
+    """The stored levels a filter on ``level`` takes in: 初级 covers its sublevels (助理级, 员级)."""
+    return ("初级", *JUNIOR_SUBLEVELS) if level == "初级" else (level,)
+
 _LEVEL_ALIASES = {"正高": "正高级", "副高": "副高级", "中": "中级", "初": "初级"}
 _LEADING_CODE = re.compile(r"([0-9]+)\s*(.*)", re.ASCII | re.DOTALL)
 

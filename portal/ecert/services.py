@@ -24,7 +24,7 @@ from portal.documents.ecert import TITLE, USE_COPY_TITLE, ECertPage, build_ecert
 from portal.domain import ecert as rules
 from portal.domain.idnumber import mask_id
 from portal.domain.problems import Problem
-from portal.domain.titles import JUNIOR_SUBLEVELS
+from portal.domain.titles import levels_within
 from portal.ecert import sm2
 from portal.extensions import db
 from portal.letters import services as letters
@@ -346,10 +346,8 @@ def overdue_cutoff(today: date | None = None) -> datetime:
 def issuable(user, flt: IssueFilter = IssueFilter()):
     """Approved certificates in the user's scope without a current e-certificate."""
     stmt = scoped(Certificate, user).where(Certificate.status == "approved", _without_ecert())
-    if flt.level == "初级":
-        stmt = stmt.where(Certificate.level.in_(("初级", *JUNIOR_SUBLEVELS)))
-    elif flt.level:
-        stmt = stmt.where(Certificate.level == flt.level)
+    if flt.level:
+        stmt = stmt.where(Certificate.level.in_(levels_within(flt.level)))
     if flt.review_year:
         stmt = stmt.where(Certificate.review_year == flt.review_year)
     if flt.overdue_only:

@@ -42,7 +42,7 @@ from portal.clock import in_china
 from portal.documents.signing import SigningError, sign_pdf, verify_pdf
 from portal.documents.xlsx_list import MAX_ROWS
 from portal.domain.idnumber import mask_id
-from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
+from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS, levels_within
 from portal.domain.workflow import REVIEW_STATUS_BY_ORG_TYPE, REVIEW_STATUSES, status_label
 from portal.extensions import db
 from portal.labels import action_label
@@ -120,10 +120,8 @@ def batch_statuses(org: Organization) -> tuple[str, ...]:
 
 def batch_query(org: Organization, user, flt: BatchFilter):
     stmt = scoped(Certificate, user).where(Certificate.status.in_(batch_statuses(org)))
-    if flt.level == "初级":
-        stmt = stmt.where(Certificate.level.in_(("初级", *JUNIOR_SUBLEVELS)))
-    elif flt.level:
-        stmt = stmt.where(Certificate.level == flt.level)
+    if flt.level:
+        stmt = stmt.where(Certificate.level.in_(levels_within(flt.level)))
     if flt.review_year:
         stmt = stmt.where(Certificate.review_year == flt.review_year)
     return stmt

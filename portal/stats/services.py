@@ -13,7 +13,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from portal.access import can_see, scoped, visibility
-from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS
+from portal.domain.titles import JUNIOR_SUBLEVELS, LEVELS, levels_within
 from portal.domain.workflow import REVIEW_STATUSES, STATUSES
 from portal.extensions import db
 from portal.models import CodeItem, Organization, StatCell, StatFlow, StatMargin, StatRegionCell
@@ -122,10 +122,8 @@ def _where(model, user, filters: StatsFilters, level_column, series_column):
     conditions = [visibility(model, user)]
     if filters.series:
         conditions.append(series_column == filters.series)
-    if filters.level == "初级":
-        conditions.append(level_column.in_(("初级",) + JUNIOR_SUBLEVELS))
-    elif filters.level:
-        conditions.append(level_column == filters.level)
+    if filters.level:
+        conditions.append(level_column.in_(levels_within(filters.level)))
     if filters.org:
         conditions.append(model.org_id.in_(org_subtree(filters.org)))
     return conditions
@@ -211,7 +209,7 @@ def _unit_margins(user, filters: StatsFilters) -> list | None:
     if dimension == "series":
         conditions.append(StatMargin.value == filters.series)
     elif dimension == "level":
-        levels = ("初级",) + JUNIOR_SUBLEVELS if filters.level == "初级" else (filters.level,)
+        levels = levels_within(filters.level)
         conditions.append(StatMargin.value.in_(levels))
     else:
         # Guarded so that no other dimension's value is ever read as a number.
