@@ -148,6 +148,8 @@ class ApplicationFacts:
     education_scan: bool = False
     public_hours: int | None = None
     professional_hours: int | None = None
+    title_name: str | None = None  # the title applied for (拟申报职称名称)
+    title_choices: Sequence[str] = ()  # the code table's titles of the plan's series at the level applied for
 
 
 def age_on(birth: date, day: date) -> int:
@@ -175,12 +177,31 @@ def eligibility_problems(f: ApplicationFacts) -> list[Problem]:
                               "因机构改革退出参公管理的单位人员，须由职改办确认过渡期后方可申报"))
     if f.exam_only_level:
         problems.append(error("level", "exam_only", "该系列该级别职称实行以考代评，不能通过评审申报"))
+    problems += title_problems(f.title_name, f.level, f.title_choices)
     if f.birth_date is not None and f.sex in f.retirement_ages:
         limit = f.retirement_ages[f.sex]
         if age_on(f.birth_date, f.today) >= limit:
             problems.append(error("person", "retirement_age",
                                   f"申报时已达到规定退休年龄（{limit}周岁），不能申报职称评审"))
     return problems
+
+
+def title_problems(title_name: str | None, level: str, choices: Sequence[str]) -> list[Problem]:
+    """The title applied for is one of the series' titles at that level; with one such title it may
+    be left out (it is the one), with several (副主任医师, 副主任护师…) it must be chosen."""
+    if title_name:
+        if choices and title_name not in choices:
+            return [error("title_name", "title_not_at_level",
+                          f"“{title_name}”不是本系列{level}的职称名称，应为{'、'.join(choices)}之一")]
+        return []
+    if len(choices) > 1:
+        return [error("title_name", "title_name_required", f"请选择申报的职称名称（{'、'.join(choices)}）")]
+    return []
+
+
+def applied_title(title_name: str | None, choices: Sequence[str]) -> str | None:
+    """The title a passed applicant receives: the one applied for, or the only one at the level."""
+    return title_name or (choices[0] if len(choices) == 1 else None)
 
 
 def route_problems(f: ApplicationFacts) -> list[Problem]:

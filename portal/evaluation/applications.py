@@ -20,8 +20,8 @@ from portal.domain.evaluation import (ACHIEVEMENT_KINDS, EXAM_ONLY_LEVELS, Appli
 from portal.domain.problems import Problem, error, has_errors
 from portal.domain.regions import SUBTREE_DIGITS
 from portal.extensions import db
-from portal.models import (Achievement, Application, ApplicationMaterial, Certificate, EvaluationPlan, EvidenceFile,
-                           Person)
+from portal.models import (Achievement, Application, ApplicationMaterial, Certificate, CodeItem, EvaluationPlan,
+                           EvidenceFile, Person)
 from portal.models._types import utcnow
 from portal.workflow import COMMITMENT_TEXT, WorkflowError, blacklist_flags, review_path
 
@@ -49,6 +49,14 @@ class ApplicationInput:
     work_history: str | None
     public_hours: int | None
     professional_hours: int | None
+    title_name: str | None = None
+
+
+def title_choices(series: str, level: str) -> list[str]:
+    """The code table's titles of a series at a level, in the table's order."""
+    return list(db.session.scalars(select(CodeItem.name).where(
+        CodeItem.kind == "title_name", CodeItem.series == series, CodeItem.level == level, CodeItem.active)
+        .order_by(CodeItem.sort, CodeItem.id)))
 
 
 def open_plans(person: Person) -> list[EvaluationPlan]:
@@ -113,7 +121,8 @@ def facts(plan: EvaluationPlan, person: Person, values: ApplicationInput, app: A
         exceptional_condition=values.exceptional_condition,
         exceptional_evidence="exceptional_evidence" in slots, entrusting_letter="entrusting_letter" in slots,
         chsi_no=values.chsi_no, education_scan="education_scan" in slots,
-        public_hours=values.public_hours, professional_hours=values.professional_hours)
+        public_hours=values.public_hours, professional_hours=values.professional_hours,
+        title_name=values.title_name, title_choices=title_choices(plan.series, values.level))
 
 
 def own_certificate_problems(person: Person, values: ApplicationInput) -> list[Problem]:

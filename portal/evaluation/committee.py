@@ -20,10 +20,11 @@ from portal.documents.committee import (RESULT_RECORD_TITLE, VOTE_SUMMARY_TITLE,
                                         build_result_record_pdf, build_vote_summary_pdf)
 from portal.domain.evaluation import (Tally, ballot_problems, count_problems, expert_problems, is_recused,
                                       meeting_member_problems, pass_rate_percent, pass_rate_problems, tally)
+from portal.domain.creditcode import check_credit_code
 from portal.domain.problems import Problem, error
 from portal.extensions import db
 from portal.models import (Application, BallotCast, CommitteeMeeting, EvaluationPlan, Expert, MeetingMember,
-                           Organization, RelatedMark, VoteCount)
+                           Organization, RelatedMark, User, VoteCount)
 from portal.models._types import utcnow
 
 # Applications the committee evaluates: those the plan's office sent, and what became of them since.
@@ -63,8 +64,10 @@ class ExpertInput:
     series: str
     specialty: str
     title: str
-    org_id: int | None = None
-    user_id: int | None = None
+    # Optional links: the unit's 统一社会信用代码 (so recusal by unit is automatic) and the expert's own
+    # portal account (so they can vote on it).
+    credit_code: str = ""
+    username: str = ""
 
 
 def experts_of(user, committee_id: int | None = None) -> list[Expert]:
@@ -74,17 +77,40 @@ def experts_of(user, committee_id: int | None = None) -> list[Expert]:
     return list(db.session.scalars(stmt))
 
 
+def _expert_links(values: ExpertInput) -> tuple[Organization | None, User | None, list[Problem]]:
+    """The unit and the account an expert is linked to, each optional; a code or username that is
+    given must name a registered unit or an active account."""
+    org = account = None
+    problems: list[Problem] = []
+    if values.credit_code.strip():
+        code, problems = check_credit_code(values.credit_code)
+        if code is not None:
+            org = db.session.scalar(select(Organization).where(Organization.credit_code == code))
+            if org is None:
+                problems.append(error("credit_code", "expert_unit_unregistered",
+                                      f"平台中没有统一社会信用代码为{code}的单位；未在平台注册的单位可只填写单位名称"))
+    if values.username.strip():
+        account = db.session.scalar(select(User).where(User.username == values.username.strip(), User.active))
+        if account is None:
+            problems.append(error("username", "expert_account_unknown", "没有这个可用的平台账号，请核对专家本人的登录账号"))
+        elif db.session.scalar(select(Expert.id).where(Expert.user_id == account.id)) is not None:
+            problems.append(error("username", "expert_account_taken", "该账号已关联其他评审专家"))
+    return org, account, problems
+
+
 def add_expert(values: ExpertInput, user) -> tuple[Expert | None, list[Problem]]:
     if not may_run(user):
         raise CommitteeError("只有评委会办事机构可以维护评审专家库")
     problems = expert_problems(values.name, values.unit_name, values.series, values.specialty, values.title)
+    org, account, link_problems = _expert_links(values)
+    problems += link_problems
     if problems:
         return None, problems
     committee = user.org
     expert = Expert(committee_id=committee.id, region_code=committee.region_code, name=values.name.strip(),
-                    unit_name=values.unit_name.strip(), org_id=values.org_id, series=values.series,
-                    specialty=values.specialty.strip(), title=values.title.strip(), user_id=values.user_id,
-                    active=True)
+                    unit_name=values.unit_name.strip(), org_id=org.id if org else None, series=values.series,
+                    specialty=values.specialty.strip(), title=values.title.strip(),
+                    user_id=account.id if account else None, active=True)
     db.session.add(expert)
     db.session.flush()
     audit.record("committee_expert_add", "committee_expert", expert.id, actor=user,

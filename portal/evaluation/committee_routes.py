@@ -46,7 +46,8 @@ def committee_home():
 def add_expert():
     if not committee.may_run(current_user):
         abort(403)
-    values = ExpertInput(*(request.form.get(k, "") for k in ("name", "unit_name", "series", "specialty", "title")))
+    values = ExpertInput(*(request.form.get(k, "") for k in ("name", "unit_name", "series", "specialty", "title",
+                                                              "credit_code", "username")))
     _, problems = committee.add_expert(values, current_user)
     if _flash_problems(problems):
         flash(f"已将“{values.name.strip()}”加入评审专家库。", "success")

@@ -18,12 +18,13 @@ from portal import audit, clock
 from portal.documents.committee import (REPORT_TITLE, ROSTER_TITLE, ReportDocument, ReportLine,
                                         build_report_pdf)
 from portal.documents.roster_xlsx import roster_workbook
-from portal.domain.evaluation import ROUTES, confirmation_problems
+from portal.domain.evaluation import ROUTES, applied_title, confirmation_problems
 from portal.domain.problems import has_errors
 from portal.domain.records import check_certificate
 from portal.evaluation import committee
+from portal.evaluation.applications import title_choices
 from portal.extensions import db
-from portal.models import (Application, Certificate, CodeItem, CommitteeMeeting, Confirmation, EvaluationPlan,
+from portal.models import (Application, Certificate, CommitteeMeeting, Confirmation, EvaluationPlan,
                            IssuedDocument, PublicNotice, VoteCount)
 from portal.models._types import utcnow
 from portal.models.org import OFFICE_TYPES
@@ -60,18 +61,17 @@ def confirmations_of(plan: EvaluationPlan) -> list[Confirmation]:
 # ---------------------------------------------------------------- confirmation
 
 
-def title_name_for(series: str, level: str) -> str | None:
-    """The title name a passed applicant receives: the code table's first title of the series and level."""
-    return db.session.scalar(select(CodeItem.name).where(
-        CodeItem.kind == "title_name", CodeItem.series == series, CodeItem.level == level, CodeItem.active)
-        .order_by(CodeItem.sort, CodeItem.id).limit(1))
+def title_name_for(app: Application, plan: EvaluationPlan) -> str:
+    """The title a passed applicant receives: the one applied for (or the only one at the level)."""
+    return applied_title(app.title_name, title_choices(plan.series, app.level)) or ""
 
 
 def _certificate_values(app: Application, plan: EvaluationPlan, doc_no: str, doc_date: date) -> dict:
     committee_org, office = plan.committee, plan.org
     return {
         "cert_no": f"{plan.year}{committee_org.region_code}{app.id:06d}",
-        "series": plan.series, "level": app.level, "title_name": title_name_for(plan.series, app.level) or "",
+        "series": plan.series, "level": app.level,
+        "title_name": title_name_for(app, plan),
         "issue_date": doc_date.isoformat(), "grant_date": doc_date.isoformat(), "review_year": str(plan.year),
         "has_review_specialty": "1", "review_specialty": app.specialty,
         "issuing_authority": office.name, "review_committee_name": committee_org.name,
@@ -147,7 +147,7 @@ def _report_lines(plan: EvaluationPlan, apps: list[Application]) -> list[ReportL
 
     return [ReportLine(position=n, person_name=a.person.name, unit_name=a.org.name if a.org else "",
                        series=series_name(plan.series), level=a.level,
-                       title_name=title_name_for(plan.series, a.level) or "", specialty=a.specialty)
+                       title_name=title_name_for(a, plan), specialty=a.specialty)
             for n, a in enumerate(apps, start=1)]
 
 
@@ -194,7 +194,7 @@ def _roster(plan: EvaluationPlan, meeting: CommitteeMeeting, apps: list[Applicat
         rows.append((n, a.person.name, a.person.sex or "", f"{birth.year}.{birth.month:02d}" if birth else "",
                      a.org.name if a.org else "", education.get(a.education or "", a.education or ""),
                      " ".join(x for x in (a.current_level, a.current_title_name) if x),
-                     series_name(plan.series), a.level, title_name_for(plan.series, a.level) or "", a.specialty,
+                     series_name(plan.series), a.level, title_name_for(a, plan), a.specialty,
                      ROUTES.get(a.route, a.route), v.yes if v else "", v.no if v else "", v.abstain if v else "",
                      "通过", "已确认" if a.status == "confirmed" else ""))
     caption = (f"{plan.committee.name} {plan.year}年度 评审会议 {meeting.meeting_date.isoformat()}，"

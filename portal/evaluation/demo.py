@@ -177,7 +177,7 @@ def ensure_demo_evaluation() -> None:
         org = person.org
         app = Application(
             plan_id=plan.id, person_id=person.id, org_id=org.id, unit_region_code=org.region_code,
-            committee_id=committee.id, year=plan.year, level="副高级",
+            committee_id=committee.id, year=plan.year, level="副高级", title_name="副主任医师",
             specialty="临床医学" if org.id == unit.id else "全科医学（校医）", route="ordinary",
             education="bachelor_graduate", chsi_no="105611200905000123", public_hours=30, professional_hours=60,
             status=status, materials=[], achievements=[],
@@ -282,7 +282,8 @@ def ensure_demo_committee() -> None:
         unit = db.session.get(Organization, person.org_id)
         apps.append(Application(
             plan_id=plan.id, person_id=person.id, org_id=unit.id, unit_region_code=unit.region_code,
-            committee_id=committee.id, year=plan.year, level="中级", specialty="农学", route="ordinary",
+            committee_id=committee.id, year=plan.year, level="中级", title_name="农艺师", specialty="农学",
+            route="ordinary",
             education="bachelor_graduate", public_hours=30, professional_hours=60, status="to_committee",
             submitted_at=utcnow() - timedelta(days=150)))
     db.session.add_all(apps)

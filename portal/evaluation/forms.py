@@ -62,6 +62,7 @@ class ApplicationForm(FlaskForm):
     """What the applicant types; every rule about it is in portal/domain/evaluation.py."""
 
     level = SelectField("申报级别", validate_choice=False)
+    title_name = SelectField("申报职称名称", validate_choice=False)
     specialty = StringField("申报专业", validators=[DataRequired("请填写申报专业"), Length(max=128)])
     route = SelectField("申报方式", choices=choices(ROUTES.items()), validate_choice=False)
     exceptional_condition = SelectField("破格条件", validate_choice=False,
@@ -86,7 +87,8 @@ class ApplicationForm(FlaskForm):
             current_title_name=(self.current_title_name.data or "").strip() or None,
             education=self.education.data or None, chsi_no=(self.chsi_no.data or "").strip() or None,
             work_history=(self.work_history.data or "").strip() or None,
-            public_hours=self.public_hours.data, professional_hours=self.professional_hours.data)
+            public_hours=self.public_hours.data, professional_hours=self.professional_hours.data,
+            title_name=self.title_name.data or None)
 
     def attach(self, problems) -> list[str]:
         """Show problems under their fields; returns those that belong to no field."""

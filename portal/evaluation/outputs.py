@@ -52,7 +52,8 @@ def recommendation_pdf(app: Application) -> bytes | None:
     opinion = (entry.diff or {}).get("opinion") or app.opinion or {}
     return build_recommendation_pdf(RecommendationSheet(
         plan_title=app.plan.title, person_name=app.person.name, unit_name=app.org.name if app.org else "",
-        series=series_name(app.plan.series), level=app.level, specialty=app.specialty,
+        series=series_name(app.plan.series), level=app.level + (f"（{app.title_name}）" if app.title_name else ""),
+        specialty=app.specialty,
         route=ROUTES.get(app.route, app.route),
         recommender_kind=ORG_TYPES.get(app.org.type, "") if app.org else "",
         opinion=[(name, opinion.get(key, "")) for key, name in RECOMMENDATION_ASPECTS.items() if opinion.get(key)],
@@ -104,8 +105,8 @@ def review_form_pdf(app: Application) -> bytes:
     return build_review_form_pdf(ReviewForm(
         plan_title=app.plan.title, committee=app.plan.committee.name, person_name=person.name, sex=person.sex or "",
         birth_date=person.birth_date, id_number_masked=mask_id(person.id_number),
-        unit_name=app.org.name if app.org else "", series=series_name(app.plan.series), level=app.level,
-        specialty=app.specialty, route=ROUTES.get(app.route, app.route), current_title=_current_title(app),
+        unit_name=app.org.name if app.org else "", series=series_name(app.plan.series),
+        level=app.level + (f"（{app.title_name}）" if app.title_name else ""), specialty=app.specialty, route=ROUTES.get(app.route, app.route), current_title=_current_title(app),
         education=code_label(app.education, "education") if app.education else "", chsi_no=app.chsi_no or "",
         work_history=app.work_history or "", hours=hours, social_insurance=insurance,
         status=code_label(app.status, "status"),

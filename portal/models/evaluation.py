@@ -101,6 +101,7 @@ class Application(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(8))
     specialty: Mapped[str] = mapped_column(String(128))
+    title_name: Mapped[str | None] = mapped_column(String(128))  # 拟申报职称名称, of the code table
     route: Mapped[str] = mapped_column(String(16))  # a key of ROUTES
     exceptional_condition: Mapped[str | None] = mapped_column(String(16))
     # The title held: one of the person's approved certificates (no paper), or typed with evidence.

@@ -246,3 +246,15 @@ def test_applications_are_scoped(client, auth, app, plan_id):
     assert client.get(f"/evaluation/applications/{application_id}").status_code == 200
     path = f"/evaluation/applications/{application_id}"
     assert client.post(path, data=_fields(client, path)).status_code == 403
+
+
+def test_the_title_applied_for_must_be_one_of_the_level(client, auth, app, plan_id):
+    auth.login("person_demo")
+    page = _apply(client, plan_id, current_certificate_id=str(_cert_id(app)), title_name="工程师").get_data(as_text=True)
+    assert "“工程师”不是本系列副高级的职称名称，应为高级工程师之一" in page
+    with app.app_context():
+        assert db.session.scalar(select(Application.id).where(Application.plan_id == plan_id)) is None
+    application_id = _new(client, app, plan_id, title_name="高级工程师")
+    with app.app_context():
+        assert db.session.get(Application, application_id).title_name == "高级工程师"
+    assert "申报副高级职称（高级工程师）" in client.get(f"/evaluation/applications/{application_id}").get_data(as_text=True)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.domain.creditcode import build_credit_code
 from portal.models import (Application, AuditEntry, CommitteeMeeting, EvaluationPlan, Expert, Organization, Person,
                            User, VoteCount)
 from portal.models._types import utcnow
@@ -245,3 +246,33 @@ def test_only_the_committee_office_runs_the_meeting(client, auth, app, plan_id, 
                                             "meeting_date": "2027-09-10", "experts": [str(i) for i in experts]})
     assert response.status_code in (403, 404)
     assert meeting_id_of(app, plan_id) is None
+
+
+def test_an_expert_is_linked_to_a_registered_unit_and_their_own_account(client, auth, app, plan_id):  # noqa: F811
+    with app.app_context():
+        unit = db.session.scalar(select(Organization).where(Organization.code == "DG-RMYY"))
+        unit_id, credit_code = unit.id, unit.credit_code
+        person_account = db.session.scalar(select(User).where(User.username == "person_demo")).id
+    auth.login("committee_demo")
+    form = dict(series="engineering", specialty="电气工程", title="正高级工程师")
+
+    def add(**fields):
+        post(client, "/evaluation/committee/experts", "/evaluation/committee", **(form | fields))
+        return client.get("/evaluation/committee").get_data(as_text=True)
+
+    unregistered = build_credit_code("91371100MA3C12345")
+    page = add(name="冯远", unit_name="某单位", credit_code=unregistered)
+    assert f"平台中没有统一社会信用代码为{unregistered}的单位" in page
+    page = add(name="冯远", unit_name="某单位", credit_code=credit_code[:17] + ("0" if credit_code[17] != "0" else "1"))
+    assert "统一社会信用代码校验位错误" in page
+    assert "冯远" not in page.split('id="expert-table"')[1].split("</table>")[0], "nothing saved on a problem"
+    page = add(name="冯远", unit_name="东港区人民医院", credit_code="", username="nobody_here")
+    assert "没有这个可用的平台账号" in page
+    page = add(name="冯远", unit_name="东港区人民医院", credit_code=credit_code.lower(), username="person_demo")
+    with app.app_context():
+        expert = db.session.scalar(select(Expert).where(Expert.name == "冯远"))
+        assert expert.org_id == unit_id and expert.user_id == person_account
+    page = add(name="卫东", unit_name="东港区人民医院", username="person_demo")
+    assert "该账号已关联其他评审专家" in page
+    with app.app_context():
+        assert db.session.scalar(select(Expert.id).where(Expert.name == "卫东")) is None

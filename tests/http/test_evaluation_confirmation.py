@@ -121,7 +121,7 @@ def test_results_noticed_then_confirmed_into_verifiable_certificates(client, aut
         assert cert.approval_doc_no == "日人社职字〔2027〕35号" and cert.issue_date == end + timedelta(days=1)
         assert cert.review_committee_name == "日照市工程技术中级评审委员会办事机构"
         assert cert.committee_id == first.committee_id and cert.review_year == 2027 and cert.level == "中级"
-        assert cert.title_name and cert.obtain_method == "review"
+        assert cert.title_name == "工程师" and cert.obtain_method == "review"  # the only one at 中级
         name, id_number, cert_no = first.person.name, first.person.id_number, cert.cert_no
         assert db.session.scalar(select(AuditEntry.action).where(
             AuditEntry.object_type == "certificate", AuditEntry.object_id == cert.id)) == "evaluation_certify"

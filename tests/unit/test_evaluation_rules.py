@@ -274,3 +274,19 @@ def test_progress_counts_a_return_past_its_deadline_as_withdrawn():
     assert progress_columns("returned", date(2027, 6, 13), date(2027, 6, 14), applied=True, noticed=False,
                             recommended=True) == ["applied", "recommended", "withdrawn"]
     assert progress_columns("draft", None, date(2027, 6, 14), applied=False, noticed=False, recommended=False) == []
+
+
+def test_the_title_applied_for_belongs_to_the_level_and_is_chosen_when_there_are_several():
+    from portal.domain.evaluation import applied_title, title_problems
+
+    nursing = ["副主任医师", "副主任护师", "副主任药师"]
+    assert title_problems("副主任护师", "副高级", nursing) == []
+    assert [p.code for p in title_problems(None, "副高级", nursing)] == ["title_name_required"]
+    wrong = title_problems("主管护师", "副高级", nursing)
+    assert [p.code for p in wrong] == ["title_not_at_level"] and wrong[0].field == "title_name"
+    assert "副主任医师、副主任护师、副主任药师" in wrong[0].message
+    # one title at the level: it may be left out, and it is the one received
+    assert title_problems(None, "副高级", ["高级工程师"]) == []
+    assert applied_title(None, ["高级工程师"]) == "高级工程师"
+    assert applied_title("副主任护师", nursing) == "副主任护师"
+    assert applied_title(None, nursing) is None
