@@ -6,14 +6,29 @@ owning organisation, the owning unit's region, the person and the evaluating com
 """
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, select, true
 
 from portal.domain.regions import SUBTREE_DIGITS
 from portal import models
 from portal.extensions import db
 from portal.models import Organization
+
+
+def permitted(allowed):
+    """A view decorator: signed in, and ``allowed(current_user)``, else 403."""
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not allowed(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _column(model, name: str | None):

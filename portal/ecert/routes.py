@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from functools import wraps
 from urllib.parse import quote
 
 import click
@@ -10,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.access import get_scoped_or_404, scoped
+from portal.access import get_scoped_or_404, permitted, scoped
 from portal.auth.decorators import roles_required
 from portal.ecert import bulk, services
 from portal.ecert.forms import BulkForm, FilterForm, IssueForm, UseCopyForm, WithdrawForm
@@ -22,14 +21,7 @@ from portal.models import Certificate, ECertificate
 bp = Blueprint("ecert", __name__, cli_group=None)
 
 
-def issuer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not services.may_issue(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+issuer_required = permitted(services.may_issue)
 
 
 def _filter(form: FilterForm) -> services.IssueFilter:

@@ -215,13 +215,14 @@ def update(app: Application, values: ApplicationInput, user) -> dict:
     return diff
 
 
-def _store(app: Application, filename: str, data: bytes, user) -> EvidenceFile:
+def store_material(app: Application, filename: str, data: bytes, user, default_name: str = "申报材料.pdf") -> EvidenceFile:
+    """A file given for the application, checked as any evidence and stored under the applicant."""
     try:
         checked = uploads.check_file("application_material", filename, data)
     except uploads.UploadRejected as rejected:
         raise WorkflowError(f"“{filename or '所选文件'}”未上传：{rejected}") from None
     stored = uploads.store(data, checked)
-    safe_name = re.sub(r'[\x00-\x1f"\\/]', "_", filename or "")[-120:] or "申报材料.pdf"
+    safe_name = re.sub(r'[\x00-\x1f"\\/]', "_", filename or "")[-120:] or default_name
     evidence = EvidenceFile(person_id=app.person_id, kind="application_material", filename=safe_name,
                             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                             storage_path=stored, uploaded_by_id=user.id)
@@ -244,7 +245,7 @@ def attach(app: Application, target: str, filename: str, data: bytes, user) -> E
         slot = target
     else:
         raise WorkflowError("材料类型不正确")
-    evidence = _store(app, filename, data, user)
+    evidence = store_material(app, filename, data, user)
     for old in [m for m in app.materials if m.checklist_item_id == item_id and m.slot == slot]:
         app.materials.remove(old)
     db.session.flush()
@@ -266,7 +267,7 @@ def add_achievement(app: Application, kind: str, title: str, year: int | None, f
         raise WorkflowError("请选择业绩成果类型：论文著作、科研项目、获奖或专业技术报告")
     if not title.strip():
         raise WorkflowError("请填写业绩成果名称")
-    evidence = _store(app, filename, data, user)
+    evidence = store_material(app, filename, data, user)
     achievement = Achievement(kind=kind, title=title.strip()[:200], year=year, evidence_id=evidence.id)
     app.achievements.append(achievement)
     app.content_changed_at = utcnow()

@@ -3,15 +3,15 @@ unit enters and an office confirms (社保缴纳), and a talent centre's consent
 freelancer's application (人才服务/档案托管机构同意受理). The rules are portal/domain/evaluation.py's."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from portal import audit, clock, uploads
+from portal import audit, clock
 from portal.domain.evaluation import (InsuranceFacts, InsurancePeriod, consent_problems, insurance_problems,
                                       insurance_rule, parse_insurance_periods)
 from portal.domain.problems import Problem, error
 from portal.extensions import db
-from portal.models import Application, EvidenceFile, SocialInsuranceRecord
+from portal.evaluation.applications import store_material
+from portal.models import Application, SocialInsuranceRecord
 from portal.models._types import utcnow
 from portal.models.org import OFFICE_TYPES
 from portal.workflow import WorkflowError, user_level
@@ -84,19 +84,9 @@ def enter_insurance(app: Application, text: str, filename: str | None, data: byt
     record = app.insurance or SocialInsuranceRecord(application_id=app.id, periods=[])
     diff = {"periods": [record.periods or None, [f"{p.start:%Y-%m}～{p.end:%Y-%m} {p.unit}" for p in periods]]}
     if data:
-        try:
-            checked = uploads.check_file("application_material", filename or "", data)
-        except uploads.UploadRejected as rejected:
-            raise WorkflowError(f"“{filename or '所选文件'}”未上传：{rejected}") from None
-        stored = uploads.store(data, checked)
-        safe_name = re.sub(r'[\x00-\x1f"\\/]', "_", filename or "")[-120:] or "社保缴费记录.pdf"
-        evidence = EvidenceFile(person_id=app.person_id, kind="application_material", filename=safe_name,
-                                content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                                storage_path=stored, uploaded_by_id=user.id)
-        db.session.add(evidence)
-        db.session.flush()
+        evidence = store_material(app, filename or "", data, user, default_name="社保缴费记录.pdf")
         record.evidence_id = evidence.id
-        diff |= {"filename": safe_name, "sha256": checked.sha256}
+        diff |= {"filename": evidence.filename, "sha256": evidence.sha256}
     record.periods = [{"start": f"{p.start:%Y-%m}", "end": f"{p.end:%Y-%m}", "unit": p.unit} for p in periods]
     record.entered_by_id, record.entered_at = user.id, utcnow()
     record.confirmed_by_id = record.confirmed_at = None  # a changed record is confirmed anew

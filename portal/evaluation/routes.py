@@ -206,7 +206,7 @@ def _person_required():
 def _application_form(person, plan, obj=None) -> ApplicationForm:
     form = ApplicationForm(obj=obj)
     form.level.choices = choices((level, level) for level in plan.level_list)
-    form.title_name.choices = choices([("", "请选择（本级别只有一个职称名称的可不选）")] + [
+    form.title_name.choices = choices([("", "请选择")] + [
         (name, f"{level} · {name}") for level in plan.level_list for name in applications.title_choices(plan.series, level)])
     form.current_certificate_id.choices = choices(
         [("", "（不选择，在下方填写）")] + [(str(c.id), f"{c.level} {c.title_name}（证书编号 {c.cert_no or '无'}）")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from functools import wraps
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal import clock
-from portal.access import scoped
+from portal.access import permitted, scoped
 from portal.documents.signing import CA_CERT_FILE
 from portal.exports import xlsx_response
 from portal.extensions import csrf, db, limiter
@@ -40,14 +39,7 @@ def _verify_max_bytes() -> int:
 
 
 
-def org_issuer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not services.may_issue_for_org(current_user):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapper
+org_issuer_required = permitted(services.may_issue_for_org)
 
 
 def _filter_of(form) -> services.BatchFilter:

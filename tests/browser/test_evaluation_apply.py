@@ -11,9 +11,8 @@ from tests.http.test_uploads import make_pdf
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("width", [1366, 390])
-def test_a_person_applies_and_submits_to_the_unit(page, app, plan_id, width, tmp_path):  # noqa: F811
-    page.set_viewport_size({"width": width, "height": 900})
+def save_draft(page) -> None:
+    """person_demo opens the 2027 engineering plan and saves a 副高级 draft on their 中级 certificate."""
     login(page, "person_demo")
     page.goto("/evaluation/apply")
     page.click("text=2027年度工程系列职称评审")
@@ -26,6 +25,12 @@ def test_a_person_applies_and_submits_to_the_unit(page, app, plan_id, width, tmp
     page.fill("#public_hours", "30")
     page.fill("#professional_hours", "60")
     page.click("text=保存草稿")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_person_applies_and_submits_to_the_unit(page, app, plan_id, width, tmp_path):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 900})
+    save_draft(page)
     expect(page.locator("#checklist-status")).to_contain_text("尚缺")
     shot(page, f"evaluation-application-{width}")
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -11,6 +11,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import PublicNotice
 from tests.browser.conftest import confirm, login
+from tests.browser.test_evaluation_apply import save_draft
 from tests.browser.test_public import shot
 from tests.http.test_evaluation_applications import plan_id  # noqa: F401  (the published plan fixture)
 from tests.http.test_uploads import make_pdf
@@ -72,18 +73,7 @@ def test_one_application_from_the_applicant_to_the_committee(page, app, plan_id,
     pdf = tmp_path / "评审表.pdf"
     pdf.write_bytes(make_pdf())
 
-    login(page, "person_demo")
-    page.goto("/evaluation/apply")
-    page.click("text=2027年度工程系列职称评审")
-    page.select_option("#level", "副高级")
-    page.fill("#specialty", "电气工程")
-    page.select_option("#current_certificate_id", label=page.locator(
-        "#current_certificate_id option", has_text="主管护师").inner_text())
-    page.select_option("#education", "bachelor_graduate")
-    page.fill("#chsi_no", "105611200905000123")
-    page.fill("#public_hours", "30")
-    page.fill("#professional_hours", "60")
-    page.click("text=保存草稿")
+    save_draft(page)
     row = page.locator("#checklist-status tr", has_text="职称申报评审表")
     row.locator("input[type=file]").set_input_files(str(pdf))
     row.locator("button", has_text="上传").click()
