@@ -92,7 +92,7 @@ def setup(database: str) -> None:
 
 
 def phase(name: str, database: str, workbook: Path, out: Path) -> dict:
-    from sqlalchemy import select, update
+    from sqlalchemy import select, text, update
 
     from portal.documents.xlsx_export import export_zip, national_export
     from portal.excel.services import ExportSource, OrgScope, template_data
@@ -109,8 +109,13 @@ def phase(name: str, database: str, workbook: Path, out: Path) -> dict:
         if name == "reset":
             from portal.models import Person
 
-            db.session.execute(Certificate.__table__.delete())
-            db.session.execute(Person.__table__.delete())
+            if db.engine.dialect.name == "postgresql":
+                # DELETE would leave every run's rows behind as dead tuples and index entries
+                # until autovacuum came by, so later rounds would insert into bloated indexes.
+                db.session.execute(text("TRUNCATE certificates, persons CASCADE"))
+            else:
+                db.session.execute(Certificate.__table__.delete())
+                db.session.execute(Person.__table__.delete())
             db.session.commit()
             return result
         if name == "approve":
@@ -223,8 +228,8 @@ def main() -> None:
     print(f"\n| phase ({backend}, {args.rows} rows) | wall s | CPU s | peak MB |\n|---|---|---|---|")
     for name in ("raw", "check", "commit"):
         lines = runs[name]
-        print(f"| {name} (median) | {statistics.median(l['seconds'] for l in lines)} | "
-              f"{statistics.median(l['cpu_seconds'] for l in lines)} | {max(l['peak_mb'] for l in lines)} |")
+        print(f"| {name} (median) | {statistics.median(l['seconds'] for l in lines):.2f} | "
+              f"{statistics.median(l['cpu_seconds'] for l in lines):.2f} | {max(l['peak_mb'] for l in lines)} |")
     for line in results:
         print(f"| {line['phase']} | {line['seconds']} | {line['cpu_seconds']} | {line['peak_mb']} |")
 
