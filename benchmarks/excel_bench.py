@@ -112,7 +112,7 @@ def phase(name: str, database: str, workbook: Path, out: Path) -> dict:
             if db.engine.dialect.name == "postgresql":
                 # DELETE would leave every run's rows behind as dead tuples and index entries
                 # until autovacuum came by, so later rounds would insert into bloated indexes.
-                db.session.execute(text("TRUNCATE certificates, persons CASCADE"))
+                db.session.execute(text(f"TRUNCATE {Certificate.__tablename__}, {Person.__tablename__} CASCADE"))
             else:
                 db.session.execute(Certificate.__table__.delete())
                 db.session.execute(Person.__table__.delete())
